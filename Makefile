@@ -1,0 +1,46 @@
+# Every target uses the project's own virtualenv in .venv (created by `make install`).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SPEC ?= ../shared/openapi/openapi-2026-08-21.yaml
+
+.PHONY: install schema generate check-generated lint typecheck test check bench demo clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+schema: install  ## extract the Realtime event schemas: make schema SPEC=path/to/openapi.yaml
+	$(PY) -m codegen.extract $(SPEC) schema/realtime.schema.json
+
+generate: install  ## schema/ -> realtime_sdk/_generated/
+	$(PY) -m codegen.generate
+
+check-generated: install  ## fail when the committed generated code differs from a fresh run
+	$(PY) -m codegen.generate --check
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: install
+	$(PY) -m mypy
+
+test: install  ## the whole suite
+	$(PY) -m pytest -q
+
+check: lint typecheck check-generated test
+
+bench: install
+	$(PY) benchmarks/decode.py
+	$(PY) benchmarks/audio.py
+
+demo: install  ## a spoken conversation from one WAV: local server unless OPENAI_API_KEY is set
+	$(VENV)/bin/realtime-sdk talk realtime_sdk/data/hello.wav --out reply.wav
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

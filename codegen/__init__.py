@@ -1,0 +1,1 @@
+"""Code generation: OpenAI's OpenAPI document -> schema/ -> realtime_sdk/_generated/."""

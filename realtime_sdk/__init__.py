@@ -1,0 +1,1 @@
+"""realtime-sdk: an asyncio client for OpenAI's Realtime API."""

@@ -1,0 +1,19 @@
+"""The base of every generated struct."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+
+class Struct(msgspec.Struct, kw_only=True, gc=False):
+    """A wire object: keyword-only, untracked by the garbage collector (events are trees, never cycles).
+
+    Tagged structs (every event, every variant of a union) keep their wire ``type`` in the struct's tag;
+    ``.type`` reads it, so ``event.type`` works on every event although msgspec stores no field for it.
+    """
+
+    @property
+    def type(self) -> Any:
+        return self.__struct_config__.tag

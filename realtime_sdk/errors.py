@@ -1,0 +1,99 @@
+"""Every exception the SDK raises, in one tree.
+
+::
+
+    RealtimeError
+    ├── ProtocolError              a frame that is not a JSON object
+    ├── ConfigurationError         a bad argument (ValueError too)
+    │   ├── InsecureTransportError an API key about to travel over plain ws:// off loopback
+    │   └── AudioFormatError       audio the SDK cannot convert
+    ├── ConnectError               the websocket handshake failed (``status`` when HTTP answered)
+    │   ├── AuthenticationError    401
+    │   ├── PermissionDeniedError  403
+    │   ├── NotFoundError          404
+    │   ├── RateLimitError         429
+    │   └── ConnectTimeoutError    no answer in time
+    ├── ConnectionClosed           the connection ended (``code``, ``reason``); every waiter gets it
+    └── ServerError                the server answered a request with an ``error`` event
+
+aiohttp's exceptions never reach the caller: they are translated once, in ``session.py``.
+"""
+
+from __future__ import annotations
+
+
+class RealtimeError(Exception):
+    """Base of every exception raised by realtime-sdk."""
+
+
+class ProtocolError(RealtimeError):
+    """A frame from the peer was not a JSON object."""
+
+
+class ConfigurationError(RealtimeError, ValueError):
+    """An argument the SDK cannot use."""
+
+
+class InsecureTransportError(ConfigurationError):
+    """The API key would be sent in clear text to a host that is not loopback."""
+
+
+class AudioFormatError(ConfigurationError):
+    """Audio the SDK cannot convert: an unsupported rate, encoding, shape or format."""
+
+
+class ConnectError(RealtimeError):
+    """The websocket handshake failed."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class AuthenticationError(ConnectError):
+    """HTTP 401: the API key is missing or wrong."""
+
+
+class PermissionDeniedError(ConnectError):
+    """HTTP 403: the key may not use this model or endpoint."""
+
+
+class NotFoundError(ConnectError):
+    """HTTP 404: wrong URL, model or deployment."""
+
+
+class RateLimitError(ConnectError):
+    """HTTP 429: too many requests or quota exhausted."""
+
+
+class ConnectTimeoutError(ConnectError):
+    """The handshake or the first session confirmation did not arrive in time."""
+
+
+class ConnectionClosed(RealtimeError):
+    """The connection is over; ``code`` and ``reason`` say how it ended (1006: dropped)."""
+
+    def __init__(self, code: int | None, reason: str = "") -> None:
+        super().__init__(f"connection closed (code={code}{', reason=' + repr(reason) if reason else ''})")
+        self.code = code
+        self.reason = reason
+
+
+class ServerError(RealtimeError):
+    """The server refused a request with an ``error`` event."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        type: str | None = None,
+        param: str | None = None,
+        event_id: str | None = None,
+    ) -> None:
+        super().__init__(f"{code or type or 'error'}: {message}")
+        self.message = message
+        self.code = code
+        self.type = type
+        self.param = param
+        self.event_id = event_id
