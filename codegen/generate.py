@@ -20,13 +20,16 @@ Output is deterministic: running twice on the same schema writes the same bytes,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import filecmp
 import importlib.util
 import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from codegen.normalize import BYTES_FIELD, normalize, walk
@@ -172,11 +175,10 @@ def _format(out_dir: Path) -> None:
     subprocess.run([*ruff, "format", *opts, "--quiet", str(out_dir)], check=True)
 
 
-def gate(out_dir: Path, schema: dict[str, Any]) -> None:
-    """Import the generated package and prove every type decodes and every tag is its wire string."""
-    import msgspec
-
-    name = f"_gate_{abs(hash(str(out_dir)))}"
+@contextlib.contextmanager
+def load_package(out_dir: Path) -> Iterator[ModuleType]:
+    """Import a generated package from any directory under a private name, and forget it afterwards."""
+    name = f"_generated_{abs(hash(str(out_dir.resolve())))}"
     spec = importlib.util.spec_from_file_location(
         name, out_dir / "__init__.py", submodule_search_locations=[str(out_dir)]
     )
@@ -185,7 +187,18 @@ def gate(out_dir: Path, schema: dict[str, Any]) -> None:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-        models = sys.modules[f"{name}.models"]
+        yield module
+    finally:
+        for key in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
+            del sys.modules[key]
+
+
+def gate(out_dir: Path, schema: dict[str, Any]) -> None:
+    """Import the generated package and prove every type decodes and every tag is its wire string."""
+    import msgspec
+
+    with load_package(out_dir) as module:
+        models = module.models
         failures: list[str] = []
         checked = 0
         for attr in sorted(vars(models)):
@@ -206,14 +219,16 @@ def gate(out_dir: Path, schema: dict[str, Any]) -> None:
                 if tag != wire:
                     failures.append(f"{cls.__name__}: tag {tag!r} != wire type {wire!r}")
         for union in ("ClientEvent", "ServerEvent"):
-            msgspec.json.Decoder(getattr(module, union))
+            try:
+                msgspec.json.Decoder(getattr(module, union))
+            except TypeError as exc:
+                failures.append(f"{union}: {exc}")
         if failures:
             raise SystemExit("generation gate failed:\n  " + "\n  ".join(failures))
-        print(f"gate: {checked} types decodable, {len(schema['x-client-events'])} client and "
-              f"{len(schema['x-server-events'])} server event tags match their wire types")
-    finally:
-        for key in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
-            del sys.modules[key]
+        print(
+            f"gate: {checked} types decodable, {len(schema['x-client-events'])} client and "
+            f"{len(schema['x-server-events'])} server event tags match their wire types"
+        )
 
 
 def check(schema_path: Path, out_dir: Path) -> int:
@@ -222,7 +237,9 @@ def check(schema_path: Path, out_dir: Path) -> int:
         generate(schema_path, fresh)
         names = sorted(p.name for p in fresh.glob("*.py"))
         committed = sorted(p.name for p in out_dir.glob("*.py"))
-        stale = [n for n in names if not (out_dir / n).exists() or not filecmp.cmp(fresh / n, out_dir / n, False)]
+        stale = [
+            n for n in names if not (out_dir / n).exists() or not filecmp.cmp(fresh / n, out_dir / n, False)
+        ]
         stale += [n for n in committed if n not in names]
         if stale:
             print(f"generated code is stale: {', '.join(stale)} differ from a fresh run; run `make generate`")

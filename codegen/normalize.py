@@ -413,7 +413,9 @@ def simplify_unions(schema: Schema) -> None:
                     values += [v for v in _enum_values(m) if v not in values]
                 merged: Schema = {"type": "string", "enum": values}
             else:
-                known = [v for m in strings for v in (_enum_values(m) if _enum_like(m) else m.get("x-known", []))]
+                known = [
+                    v for m in strings for v in (_enum_values(m) if _enum_like(m) else m.get("x-known", []))
+                ]
                 merged = {"type": "string"}
                 if known:
                     merged["x-known"] = list(dict.fromkeys(known))

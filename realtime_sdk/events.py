@@ -2,7 +2,7 @@
 
 ``decode`` never raises on a JSON object: an event whose type is unknown, or whose payload does not fit
 its class, comes back as ``UnknownServerEvent`` with the reason in ``error``.  Only a frame that is not
-a JSON object raises ``ProtocolError``.  The happy path is a single msgspec decode of the tagged union
+a JSON object (or one nested too deeply for the decoder's recursion limit) raises ``ProtocolError``.  The happy path is a single msgspec decode of the tagged union
 (base64 audio decoded in C); the fallback costs one extra untyped decode.
 """
 
@@ -53,8 +53,8 @@ class UnknownClientEvent(_Unknown, frozen=True, kw_only=True):
 AnyServerEvent: TypeAlias = ServerEvent | UnknownServerEvent
 AnyClientEvent: TypeAlias = ClientEvent | UnknownClientEvent
 
-_server = msgspec.json.Decoder(ServerEvent)
-_client = msgspec.json.Decoder(ClientEvent)
+_server: msgspec.json.Decoder[ServerEvent] = msgspec.json.Decoder(ServerEvent)
+_client: msgspec.json.Decoder[ClientEvent] = msgspec.json.Decoder(ClientEvent)
 _plain = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
 
@@ -68,6 +68,8 @@ def decode(data: bytes | str) -> AnyServerEvent:
         return UnknownServerEvent(type=type_, raw=raw, error=error)
     except msgspec.DecodeError as exc:
         raise ProtocolError(f"frame is not JSON: {exc}") from None
+    except RecursionError:
+        raise ProtocolError("frame is nested too deeply to decode") from None
 
 
 def decode_client(data: bytes | str) -> AnyClientEvent:
@@ -79,6 +81,8 @@ def decode_client(data: bytes | str) -> AnyClientEvent:
         return UnknownClientEvent(type=type_, raw=raw, error=error)
     except msgspec.DecodeError as exc:
         raise ProtocolError(f"frame is not JSON: {exc}") from None
+    except RecursionError:
+        raise ProtocolError("frame is nested too deeply to decode") from None
 
 
 def _fallback(
@@ -88,6 +92,8 @@ def _fallback(
         raw = _plain.decode(data)
     except msgspec.DecodeError as inner:  # pragma: no cover - the typed decode parsed it already
         raise ProtocolError(f"frame is not JSON: {inner}") from None
+    except RecursionError:
+        raise ProtocolError("frame is nested too deeply to decode") from None
     if not isinstance(raw, dict):
         raise ProtocolError(f"frame is not a JSON object but {type(raw).__name__}")
     type_ = raw.get("type")
