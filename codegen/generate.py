@@ -218,6 +218,23 @@ def gate(out_dir: Path, schema: dict[str, Any]) -> None:
                 tag = cls.__struct_config__.tag
                 if tag != wire:
                     failures.append(f"{cls.__name__}: tag {tag!r} != wire type {wire!r}")
+        for name, body in schema["$defs"].items():
+            # a union that admits null must still admit it once generated (the generator has dropped it)
+            if any(m.get("type") == "null" for m in body.get("anyOf", [])) and hasattr(models, name):
+                try:
+                    msgspec.json.decode(b"null", type=getattr(models, name))
+                except (msgspec.ValidationError, TypeError):
+                    failures.append(f"{name}: admits null in the schema but not once generated")
+        for name, body in schema["$defs"].items():
+            cls = getattr(models, name, None)
+            if not (isinstance(cls, type) and issubclass(cls, msgspec.Struct)):
+                continue
+            fields = {f.name: f.type for f in msgspec.inspect.type_info(cls).fields}  # type: ignore[union-attr]
+            for prop, sub in body.get("properties", {}).items():
+                if any(m.get("type") == "null" for m in sub.get("anyOf", [])) and not _admits_none(
+                    fields[prop]
+                ):
+                    failures.append(f"{name}.{prop}: admits null in the schema but not once generated")
         for union in ("ClientEvent", "ServerEvent"):
             try:
                 msgspec.json.Decoder(getattr(module, union))
@@ -229,6 +246,14 @@ def gate(out_dir: Path, schema: dict[str, Any]) -> None:
             f"gate: {checked} types decodable, {len(schema['x-client-events'])} client and "
             f"{len(schema['x-server-events'])} server event tags match their wire types"
         )
+
+
+def _admits_none(info: Any) -> bool:
+    import msgspec
+
+    if isinstance(info, msgspec.inspect.NoneType):
+        return True
+    return isinstance(info, msgspec.inspect.UnionType) and any(_admits_none(t) for t in info.types)
 
 
 def check(schema_path: Path, out_dir: Path) -> int:

@@ -527,12 +527,13 @@ def add_discriminators(schema: Schema) -> None:
                 "mapping": {str(tag): m["$ref"] for tag, m in zip(tags, structs, strict=True)},
             },
         }
-        others = [m for m in members if m not in structs and not is_null(m)]
+        others = [m for m in members if m not in structs]
         if not others:
             node.update(tagged)
             continue
-        # The generator tags only a union of structs (and null): name the structs' union apart, beside
-        # the string or number members (msgspec still sees one flat union).
+        # The generator tags only a union made of structs alone (beside them it drops ``null`` silently):
+        # name the structs' union apart, next to the null, string or number members (msgspec still sees
+        # one flat union).
         names = [ref_name(m["$ref"]) for m in structs]
         alias = (_common_prefix(names) or "Tagged") + "Variants"
         while alias in defs and defs[alias] != tagged:

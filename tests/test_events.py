@@ -204,3 +204,22 @@ def test_deep_nesting_inside_a_known_event_is_contained() -> None:
     except ProtocolError:
         return
     assert isinstance(event, UnknownServerEvent)
+
+
+def test_session_with_turn_detection_off_decodes_typed() -> None:
+    frame = json.loads(lines("openai_ga.server.jsonl")[0])
+    frame["session"]["audio"]["input"]["turn_detection"] = None
+    frame["session"]["audio"]["input"]["noise_reduction"] = None
+    event = decode(json.dumps(frame))
+    assert isinstance(event, gen.SessionCreated), event
+    session = event.session
+    assert isinstance(session, gen.RealtimeSessionCreateResponseGA)
+    assert session.audio and session.audio.input and session.audio.input.turn_detection is None
+
+
+def test_mcp_call_error_may_be_null() -> None:
+    item = msgspec.json.decode(
+        b'{"type": "mcp_call", "id": "i", "server_label": "s", "name": "n", "arguments": "{}", "error": null}',
+        type=gen.RealtimeConversationItem,
+    )
+    assert isinstance(item, gen.RealtimeMCPToolCall) and item.error is None

@@ -305,6 +305,11 @@ class RealtimeMCPToolExecutionError(Struct, kw_only=True, tag_field="type", tag=
     message: str
 
 
+RealtimeMCPVariants: TypeAlias = (
+    RealtimeMCPProtocolError | RealtimeMCPToolExecutionError | RealtimeMCPHTTPError
+)
+
+
 RealtimeReasoningEffort: TypeAlias = str
 
 
@@ -376,6 +381,9 @@ class RealtimeTurnDetectionServerVad(Struct, kw_only=True, tag_field="type", tag
     create_response: bool | None | UnsetType = UNSET
     interrupt_response: bool | None | UnsetType = UNSET
     idle_timeout_ms: int | None | UnsetType = UNSET
+
+
+RealtimeTurnDetectionVariants: TypeAlias = RealtimeTurnDetectionServerVad | RealtimeTurnDetectionSemanticVad
 
 
 class ResponseCancel(Struct, kw_only=True, tag_field="type", tag="response.cancel"):
@@ -643,7 +651,7 @@ class RealtimeMCPToolCall(Struct, kw_only=True, tag_field="type", tag="mcp_call"
     arguments: str
     approval_request_id: str | None | UnsetType = UNSET
     output: str | None | UnsetType = UNSET
-    error: RealtimeMCPProtocolError | RealtimeMCPToolExecutionError | RealtimeMCPHTTPError | UnsetType = UNSET
+    error: RealtimeMCPVariants | None | UnsetType = UNSET
 
 
 class RealtimeReasoning(Struct, kw_only=True):
@@ -697,7 +705,7 @@ class RealtimeTruncationRetentionRatio(Struct, kw_only=True):
     token_limits: RealtimeTruncationRetentionRatioTokenLimits | None | UnsetType = UNSET
 
 
-RealtimeTurnDetection: TypeAlias = RealtimeTurnDetectionServerVad | RealtimeTurnDetectionSemanticVad
+RealtimeTurnDetection: TypeAlias = RealtimeTurnDetectionVariants | None
 
 
 class ResponseContentPartAdded(Struct, kw_only=True, tag_field="type", tag="response.content_part.added"):

@@ -45,4 +45,4 @@ def building() -> bytes:
 def wrong_field(frame: bytes) -> None:
     event = decode(frame)
     if isinstance(event, gen.ResponseOutputTextDelta):
-        event.no_such_field  # type: ignore[attr-defined]
+        _ = event.no_such_field  # type: ignore[attr-defined]
