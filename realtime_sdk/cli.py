@@ -1,0 +1,73 @@
+"""The ``realtime-sdk`` command line.
+
+Each subcommand is one entry of ``COMMANDS``: a function that adds its arguments to its subparser and
+a coroutine function that runs it.  Add a command by adding an entry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+
+Configure = Callable[[argparse.ArgumentParser], None]
+Run = Callable[[argparse.Namespace], Coroutine[object, object, int]]
+
+
+def _serve_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0 picks a free one)")
+    parser.add_argument(
+        "--api-key", default="sk-local-test", help="key clients must send (default: sk-local-test)"
+    )
+    parser.add_argument("--no-auth", action="store_true", help="accept any client, with or without a key")
+    parser.add_argument("--pace", action="store_true", help="send audio deltas at real time")
+    parser.add_argument("--record", type=Path, default=None, help="append every frame to this JSONL file")
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    from .server import LocalRealtimeServer
+
+    server = LocalRealtimeServer(
+        None if args.no_auth else args.api_key,
+        host=args.host,
+        port=args.port,
+        pace_audio=args.pace,
+        record_to=args.record,
+    )
+    async with server:
+        print(f"Local Realtime server on {server.url}  (HTTP API base: {server.http_url})", flush=True)
+        if not args.no_auth:
+            print(f"API key: {args.api_key}", flush=True)
+        await asyncio.Event().wait()  # until interrupted
+    return 0
+
+
+COMMANDS: dict[str, tuple[str, Configure, Run]] = {
+    "serve": ("run the local Realtime server (offline, speaks the GA protocol)", _serve_args, _serve),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="realtime-sdk", description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (help_text, configure, _) in COMMANDS.items():
+        configure(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    run = COMMANDS[args.command][2]
+    try:
+        return asyncio.run(run(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

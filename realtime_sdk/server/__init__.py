@@ -1,0 +1,24 @@
+"""A local server speaking OpenAI's Realtime protocol (GA), for tests, demos and offline work.
+
+::
+
+    async with LocalRealtimeServer(model=ScriptedModel([Reply.text("Hi!")])) as server:
+        ...  # connect any Realtime client to server.url with api key "sk-local-test"
+"""
+
+from ._faults import FaultRule
+from .app import LocalRealtimeServer
+from .connection import ServerConnection
+from .models import EchoModel, Model, ModelRequest, Reply, ReplyPart, ScriptedModel
+
+__all__ = [
+    "EchoModel",
+    "FaultRule",
+    "LocalRealtimeServer",
+    "Model",
+    "ModelRequest",
+    "Reply",
+    "ReplyPart",
+    "ScriptedModel",
+    "ServerConnection",
+]

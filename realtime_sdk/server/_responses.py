@@ -1,0 +1,406 @@
+"""One response, start to finish, in the order the real service sends it.
+
+    response.created
+    per output item:
+      response.output_item.added, conversation.item.added (not for out-of-band responses)
+      message:  response.content_part.added, deltas (text; or audio with transcript deltas leading),
+                response.output_text.done | response.output_audio.done + response.output_audio_transcript.done,
+                response.content_part.done
+      function call: response.function_call_arguments.delta..., response.function_call_arguments.done
+      conversation.item.done (not out-of-band), response.output_item.done
+    response.done (with usage), rate_limits.updated
+
+Cancellation (``response.cancel`` or speech with ``interrupt_response``) is checked between deltas: the
+open item is closed with its ``.done`` events (status ``incomplete``, the transcript sent so far), no
+further item starts, and ``response.done`` says ``cancelled`` with reason ``client_cancelled`` or
+``turn_detected``.
+
+Usage is estimated, consistently: text is one token per 4 characters (rounded up), input audio one token
+per 100 ms, output audio one token per 50 ms; nothing is cached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from .._generated import (
+    ConversationItemAdded,
+    ConversationItemDone,
+    RateLimitsUpdated,
+    RateLimitsUpdatedRateLimitsItem,
+    RealtimeAudioFormats,
+    RealtimeConversationItem,
+    RealtimeConversationItemFunctionCall,
+    RealtimeConversationItemMessage,
+    RealtimeConversationItemMessageContentItem,
+    RealtimeResponse,
+    RealtimeResponseAudio,
+    RealtimeResponseAudioOutput,
+    RealtimeResponseCreateParams,
+    RealtimeResponseCreateParamsAudio,
+    RealtimeResponseCreateParamsAudioOutput,
+    RealtimeResponseStatusDetails,
+    RealtimeResponseStatusDetailsError,
+    RealtimeResponseUsage,
+    RealtimeResponseUsageInputTokenDetails,
+    RealtimeResponseUsageInputTokenDetailsCachedTokensDetails,
+    RealtimeResponseUsageOutputTokenDetails,
+    ResponseContentPartAdded,
+    ResponseContentPartAddedPart,
+    ResponseContentPartDone,
+    ResponseContentPartDonePart,
+    ResponseCreated,
+    ResponseDone,
+    ResponseFunctionCallArgumentsDelta,
+    ResponseFunctionCallArgumentsDone,
+    ResponseOutputAudioDelta,
+    ResponseOutputAudioDone,
+    ResponseOutputAudioTranscriptDelta,
+    ResponseOutputAudioTranscriptDone,
+    ResponseOutputItemAdded,
+    ResponseOutputItemDone,
+    ResponseOutputTextDelta,
+    ResponseOutputTextDone,
+)
+from ._codec import WireFormat, pcm24_ms, tone
+from ._ids import new_id
+from .models import ModelRequest, ReplyPart
+
+if TYPE_CHECKING:
+    from ._protocol import Protocol
+
+DELTA_MS = 100
+"""Audio per ``response.output_audio.delta``."""
+RATE_LIMIT_TOKENS = 15_000_000
+_WORDS = re.compile(r"\s*\S+")
+
+
+def tokens_for_text(text: str) -> int:
+    return math.ceil(len(text) / 4)
+
+
+class ResponseRun:
+    def __init__(self, proto: Protocol, params: RealtimeResponseCreateParams) -> None:
+        self.proto = proto
+        self.id = new_id("resp")
+        session = proto.session
+        self.in_conversation = params.conversation != "none"
+        self.modalities = list(_given(params.output_modalities) or session["output_modalities"])
+        out = params.audio.output if isinstance(params.audio, RealtimeResponseCreateParamsAudio) else None
+        fmt = out.format if isinstance(out, RealtimeResponseCreateParamsAudioOutput) else None
+        voice = out.voice if isinstance(out, RealtimeResponseCreateParamsAudioOutput) else None
+        fmt = _given(fmt)
+        self.format: RealtimeAudioFormats = fmt or msgspec.convert(
+            session["audio"]["output"]["format"], RealtimeAudioFormats
+        )
+        self.wire = WireFormat(self.format.type)
+        self.voice = voice if isinstance(voice, str) else session["audio"]["output"]["voice"]
+        self.instructions = _given(params.instructions)
+        if self.instructions is None:
+            self.instructions = session["instructions"]
+        tools: list[Any] = (
+            msgspec.to_builtins(params.tools) if _given(params.tools) is not None else session["tools"]
+        )
+        choice = _given(params.tool_choice) or session["tool_choice"]
+        self.tools = [] if choice == "none" else [t["name"] for t in tools if t.get("type") == "function"]
+        self.metadata = params.metadata if isinstance(params.metadata, dict) else None
+        self.max_output_tokens = _given(params.max_output_tokens) or session["max_output_tokens"]
+        given_input = _given(params.input)
+        self.input: list[RealtimeConversationItem] | None = list(given_input) if given_input else None
+        self.output: list[RealtimeConversationItem] = []
+        self.cancel_reason: str | None = None
+        self._cancelled = asyncio.Event()
+        self._out_text_tokens = 0
+        self._out_audio_ms = 0.0
+        self._in_tokens = (0, 0)
+
+    # -- control -----------------------------------------------------------------------------------
+    def cancel(self, reason: str) -> None:
+        if self.cancel_reason is None:
+            self.cancel_reason = reason
+            self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel_reason is not None
+
+    # -- the run -----------------------------------------------------------------------------------
+    async def run(self) -> None:
+        emit = self.proto.emit
+        emit(ResponseCreated(event_id=new_id("event"), response=self._response("in_progress")))
+        items = self.input if self.input is not None else list(self.proto.conversation.items)
+        transcripts = await self.proto.transcripts_for(items)
+        conv = self.proto.conversation
+        audio = {
+            i.id: conv.user_audio[i.id] for i in items if isinstance(i.id, str) and i.id in conv.user_audio
+        }
+        self._in_tokens = self._count_input(items, audio, transcripts)
+        request = ModelRequest(
+            items=items,
+            instructions=self.instructions or "",
+            output_modalities=self.modalities,
+            tools=self.tools,
+            audio=audio,
+            transcripts=transcripts,
+            metadata=self.metadata,
+        )
+        reply = await self.proto.model.respond(request)
+        status, details = "completed", None
+        if reply.failure is not None and not self.cancelled:
+            status = "failed"
+            details = RealtimeResponseStatusDetails(
+                type="failed",
+                error=RealtimeResponseStatusDetailsError(type="server_error", code=reply.failure[0]),
+            )
+        else:
+            for part in reply.parts:
+                if self.cancelled:
+                    break
+                if part.kind == "function_call":
+                    await self._function_call(part)
+                else:
+                    await self._message(part)
+        if self.cancelled:
+            status = "cancelled"
+            details = RealtimeResponseStatusDetails(type="cancelled", reason=self.cancel_reason)
+        self.proto.response_finished(self)
+        emit(ResponseDone(event_id=new_id("event"), response=self._response(status, details, final=True)))
+        emit(self._rate_limits())
+
+    async def _message(self, part: ReplyPart) -> None:
+        spoken = "audio" in self.modalities
+        item_id = new_id("item")
+        item = RealtimeConversationItemMessage(id=item_id, status="in_progress", role="assistant", content=[])
+        index = self._open(item)
+        ptype = "audio" if spoken else "text"
+        self._emit_part(ResponseContentPartAdded, item_id, index, ptype, "")
+        common: dict[str, Any] = {
+            "response_id": self.id,
+            "item_id": item_id,
+            "output_index": index,
+            "content_index": 0,
+        }
+        text = part.text
+        sent_text = ""
+        if spoken:
+            pcm = part.audio if part.kind == "audio" else tone(max(300.0, 60.0 * len(text.split())))
+            words = _WORDS.findall(text)
+            step = DELTA_MS * 48
+            chunks = max(1, math.ceil(len(pcm) / step))
+            loop = asyncio.get_running_loop()
+            start = loop.time()
+            sent_ms = 0.0
+            said = 0
+            for n in range(chunks):
+                if self.cancelled:
+                    break
+                # The transcript runs a little ahead of the audio, as in the recordings.
+                while said < math.ceil(len(words) * (n + 1) / chunks):
+                    sent_text += words[said]
+                    self.proto.emit(
+                        ResponseOutputAudioTranscriptDelta(
+                            event_id=new_id("event"), delta=words[said], **common
+                        )
+                    )
+                    said += 1
+                chunk = pcm[n * step : (n + 1) * step]
+                self.proto.emit(
+                    ResponseOutputAudioDelta(
+                        event_id=new_id("event"), delta=self.wire.from_model(chunk), **common
+                    )
+                )
+                sent_ms += pcm24_ms(chunk)
+                await self._pace(start + sent_ms / 1000 if self.proto.pace_audio else None, loop)
+            self._out_audio_ms += sent_ms
+            self.proto.conversation.assistant_audio_ms[item_id] = sent_ms
+            self.proto.emit(ResponseOutputAudioDone(event_id=new_id("event"), **common))
+            self.proto.emit(
+                ResponseOutputAudioTranscriptDone(event_id=new_id("event"), transcript=sent_text, **common)
+            )
+            content = RealtimeConversationItemMessageContentItem(type="output_audio", transcript=sent_text)
+        else:
+            for word in _WORDS.findall(text):
+                if self.cancelled:
+                    break
+                sent_text += word
+                self.proto.emit(ResponseOutputTextDelta(event_id=new_id("event"), delta=word, **common))
+                await self._pace(None, None)
+            self.proto.emit(ResponseOutputTextDone(event_id=new_id("event"), text=sent_text, **common))
+            content = RealtimeConversationItemMessageContentItem(type="output_text", text=sent_text)
+        self._out_text_tokens += tokens_for_text(sent_text)
+        self._emit_part(ResponseContentPartDone, item_id, index, ptype, sent_text)
+        status = "incomplete" if self.cancelled else "completed"
+        self._close(msgspec.structs.replace(item, status=status, content=[content]), index)
+
+    async def _function_call(self, part: ReplyPart) -> None:
+        item_id, call_id = new_id("item"), new_id("call")
+        item = RealtimeConversationItemFunctionCall(
+            id=item_id, status="in_progress", name=part.name, call_id=call_id, arguments=""
+        )
+        index = self._open(item)
+        common: dict[str, Any] = {
+            "response_id": self.id,
+            "item_id": item_id,
+            "output_index": index,
+            "call_id": call_id,
+        }
+        args = part.arguments
+        for i in range(0, len(args), 8):
+            if self.cancelled:
+                break
+            self.proto.emit(
+                ResponseFunctionCallArgumentsDelta(event_id=new_id("event"), delta=args[i : i + 8], **common)
+            )
+            await self._pace(None, None)
+        if self.cancelled:
+            status = "incomplete"
+        else:
+            status = "completed"
+            self.proto.emit(
+                ResponseFunctionCallArgumentsDone(
+                    event_id=new_id("event"), name=part.name, arguments=args, **common
+                )
+            )
+        self._out_text_tokens += tokens_for_text(args)
+        self._close(msgspec.structs.replace(item, status=status, arguments=args), index)
+
+    # -- helpers -----------------------------------------------------------------------------------
+    def _open(self, item: RealtimeConversationItem) -> int:
+        index = len(self.output)
+        self.output.append(item)
+        self.proto.emit(
+            ResponseOutputItemAdded(
+                event_id=new_id("event"), response_id=self.id, output_index=index, item=item
+            )
+        )
+        if self.in_conversation:
+            prev = self.proto.conversation.insert(item, None)
+            self.proto.emit(ConversationItemAdded(event_id=new_id("event"), previous_item_id=prev, item=item))
+        return index
+
+    def _close(self, item: RealtimeConversationItem, index: int) -> None:
+        self.output[index] = item
+        if self.in_conversation:
+            conv = self.proto.conversation
+            for i, existing in enumerate(conv.items):
+                if existing.id == item.id:
+                    conv.items[i] = item
+            prev = conv.previous_of(item.id) if isinstance(item.id, str) else None
+            self.proto.emit(ConversationItemDone(event_id=new_id("event"), previous_item_id=prev, item=item))
+        self.proto.emit(
+            ResponseOutputItemDone(
+                event_id=new_id("event"), response_id=self.id, output_index=index, item=item
+            )
+        )
+
+    def _emit_part(self, cls: type[Any], item_id: str, index: int, ptype: str, text: str) -> None:
+        part_cls = (
+            ResponseContentPartAddedPart if cls is ResponseContentPartAdded else ResponseContentPartDonePart
+        )
+        part = part_cls(type=ptype, transcript=text) if ptype == "audio" else part_cls(type=ptype, text=text)
+        self.proto.emit(
+            cls(
+                event_id=new_id("event"),
+                response_id=self.id,
+                item_id=item_id,
+                output_index=index,
+                content_index=0,
+                part=part,
+            )
+        )
+
+    async def _pace(self, until: float | None, loop: asyncio.AbstractEventLoop | None) -> None:
+        """Real-time pacing (waits until ``until`` unless cancelled); else just let other tasks run."""
+        if until is None or loop is None:
+            await asyncio.sleep(0)
+            return
+        wait = until - loop.time()
+        if wait > 0:
+            try:
+                await asyncio.wait_for(self._cancelled.wait(), wait)
+            except TimeoutError:
+                pass
+        else:
+            await asyncio.sleep(0)
+
+    def _count_input(
+        self, items: list[RealtimeConversationItem], audio: dict[str, bytes], transcripts: dict[str, str]
+    ) -> tuple[int, int]:
+        text = tokens_for_text(self.instructions or "")
+        for item in items:
+            if isinstance(item, RealtimeConversationItemMessage):
+                for p in item.content:
+                    for value in (p.text, p.transcript):
+                        if isinstance(value, str):
+                            text += tokens_for_text(value)
+            elif isinstance(item, RealtimeConversationItemFunctionCall):
+                text += tokens_for_text(item.name + item.arguments)
+            else:
+                text += tokens_for_text(str(getattr(item, "output", "")))
+        audio_tokens = sum(math.ceil(pcm24_ms(a) / 100) for a in audio.values())
+        return text, audio_tokens
+
+    def _usage(self) -> RealtimeResponseUsage:
+        in_text, in_audio = self._in_tokens
+        out_audio = math.ceil(self._out_audio_ms / 50)
+        inputs, outputs = in_text + in_audio, self._out_text_tokens + out_audio
+        return RealtimeResponseUsage(
+            total_tokens=inputs + outputs,
+            input_tokens=inputs,
+            output_tokens=outputs,
+            input_token_details=RealtimeResponseUsageInputTokenDetails(
+                text_tokens=in_text,
+                audio_tokens=in_audio,
+                image_tokens=0,
+                cached_tokens=0,
+                cached_tokens_details=RealtimeResponseUsageInputTokenDetailsCachedTokensDetails(
+                    text_tokens=0, audio_tokens=0, image_tokens=0
+                ),
+            ),
+            output_token_details=RealtimeResponseUsageOutputTokenDetails(
+                text_tokens=self._out_text_tokens, audio_tokens=out_audio
+            ),
+        )
+
+    def _response(
+        self, status: str, details: RealtimeResponseStatusDetails | None = None, *, final: bool = False
+    ) -> RealtimeResponse:
+        usage = self._usage() if final else None
+        if usage is not None and isinstance(usage.total_tokens, int):
+            self.proto.tokens_used += usage.total_tokens
+        return RealtimeResponse(
+            object="realtime.response",
+            id=self.id,
+            status=status,
+            status_details=details,
+            output=list(self.output) if final else [],
+            conversation_id=self.proto.conversation_id if self.in_conversation else None,
+            output_modalities=self.modalities,
+            max_output_tokens=self.max_output_tokens,
+            audio=RealtimeResponseAudio(
+                output=RealtimeResponseAudioOutput(format=self.format, voice=self.voice)
+            ),
+            usage=usage,
+            metadata=self.metadata,
+        )
+
+    def _rate_limits(self) -> RateLimitsUpdated:
+        remaining = max(0, RATE_LIMIT_TOKENS - self.proto.tokens_used)
+        return RateLimitsUpdated(
+            event_id=new_id("event"),
+            rate_limits=[
+                RateLimitsUpdatedRateLimitsItem(
+                    name="tokens", limit=RATE_LIMIT_TOKENS, remaining=remaining, reset_seconds=0.001
+                )
+            ],
+        )
+
+
+def _given(value: Any) -> Any:
+    """``None`` for UNSET or null, else the value."""
+    return None if value is msgspec.UNSET else value

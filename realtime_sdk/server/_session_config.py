@@ -1,0 +1,183 @@
+"""The session configuration: defaults like the real service's, ``session.update`` merging, validation.
+
+The configuration is kept as plain JSON data (what goes on the wire) and turned into the generated
+``RealtimeSessionCreateResponseGA`` struct when sent.  An update is merged into a copy and validated as a
+whole; on any error the copy is dropped, so the session is unchanged.
+
+Merging follows the recordings: top-level fields are replaced; ``audio.input`` / ``audio.output`` are
+merged field by field; a given ``turn_detection`` or ``transcription`` replaces the old one and is filled
+with the service's defaults (a ``server_vad`` given as ``{"type": "server_vad"}`` comes back with
+threshold 0.5, prefix_padding_ms 300, silence_duration_ms 200 ...).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import msgspec
+
+from .._generated import RealtimeSessionCreateRequestGA, RealtimeSessionCreateResponseGA
+from ._errors import ClientError
+
+DEFAULT_INSTRUCTIONS = "You are the local Realtime test server. Answer briefly."
+
+SERVER_VAD_DEFAULTS: dict[str, Any] = {
+    "type": "server_vad",
+    "threshold": 0.5,
+    "prefix_padding_ms": 300,
+    "silence_duration_ms": 200,
+    "idle_timeout_ms": None,
+    "create_response": True,
+    "interrupt_response": True,
+}
+SEMANTIC_VAD_DEFAULTS: dict[str, Any] = {
+    "type": "semantic_vad",
+    "eagerness": "auto",
+    "create_response": True,
+    "interrupt_response": True,
+}
+
+
+def default_session(session_id: str, model: str, expires_at: int) -> dict[str, Any]:
+    pcm = {"type": "audio/pcm", "rate": 24000}
+    return {
+        "type": "realtime",
+        "object": "realtime.session",
+        "id": session_id,
+        "model": model,
+        "output_modalities": ["audio"],
+        "instructions": DEFAULT_INSTRUCTIONS,
+        "tools": [],
+        "tool_choice": "auto",
+        "max_output_tokens": "inf",
+        "tracing": None,
+        "truncation": "auto",
+        "prompt": None,
+        "expires_at": expires_at,
+        "audio": {
+            "input": {
+                "format": dict(pcm),
+                "transcription": None,
+                "noise_reduction": None,
+                "turn_detection": dict(SERVER_VAD_DEFAULTS),
+            },
+            "output": {"format": dict(pcm), "voice": "alloy", "speed": 1.0},
+        },
+        "include": None,
+    }
+
+
+def to_struct(session: dict[str, Any]) -> RealtimeSessionCreateResponseGA:
+    return msgspec.convert(session, RealtimeSessionCreateResponseGA)
+
+
+def merge(current: dict[str, Any], update: RealtimeSessionCreateRequestGA) -> dict[str, Any]:
+    """The session after ``update``; raises ``ClientError`` (and changes nothing) when it is invalid."""
+    new = copy.deepcopy(current)
+    changes: dict[str, Any] = msgspec.to_builtins(update)
+    changes.pop("type", None)
+    changes.pop("parallel_tool_calls", None)
+    audio = changes.pop("audio", None) or {}
+    new.update(changes)
+    for side in ("input", "output"):
+        part = audio.get(side) or {}
+        target = new["audio"][side]
+        for key, value in part.items():
+            if key == "format":
+                target[key] = _format(value, f"session.audio.{side}.format")
+            elif key == "turn_detection" and value is not None:  # null: manual turns
+                defaults = SERVER_VAD_DEFAULTS if value.get("type") == "server_vad" else SEMANTIC_VAD_DEFAULTS
+                target[key] = {**defaults, **value}
+            elif key == "transcription" and value is not None:
+                target[key] = {"model": None, "language": None, "prompt": None, **value}
+            else:
+                target[key] = value
+    validate(new)
+    return new
+
+
+def _format(value: dict[str, Any], param: str) -> dict[str, Any]:
+    if value.get("type") == "audio/pcm":
+        rate = value.get("rate") or 24000
+        if rate != 24000:
+            raise ClientError(
+                "invalid_value", f"Invalid value: {rate}. Supported values are: 24000.", f"{param}.rate"
+            )
+        return {"type": "audio/pcm", "rate": 24000}
+    return {"type": value["type"]}
+
+
+def _check_range(value: Any, low: float, high: float, param: str) -> None:
+    if value is None:
+        return
+    kind = "integer" if isinstance(value, int) else "decimal"
+    if value < low:
+        raise ClientError(
+            f"{kind}_below_min_value",
+            f"Invalid '{param}': {kind} below minimum value. Expected a value >= {low}, but got {value} instead.",
+            param,
+        )
+    if value > high:
+        raise ClientError(
+            f"{kind}_above_max_value",
+            f"Invalid '{param}': {kind} above maximum value. Expected a value <= {high}, but got {value} instead.",
+            param,
+        )
+
+
+def validate(session: dict[str, Any]) -> None:
+    modalities = session.get("output_modalities") or ["audio"]
+    if sorted(modalities) not in (["audio"], ["text"]):
+        raise ClientError(
+            "invalid_value",
+            f"Invalid modalities: {modalities}. Supported combinations are: ['text'] and ['audio'].",
+            "session.output_modalities",
+        )
+    tokens = session.get("max_output_tokens")
+    if isinstance(tokens, int):
+        _check_range(tokens, 1, 4096, "session.max_output_tokens")
+    choice = session.get("tool_choice")
+    if isinstance(choice, str) and choice not in ("auto", "none", "required"):
+        raise ClientError(
+            "invalid_value",
+            f"Invalid value: '{choice}'. Supported values are: 'auto', 'none', and 'required'.",
+            "session.tool_choice",
+        )
+    names: set[str] = set()
+    for i, tool in enumerate(session.get("tools") or []):
+        if tool.get("type") == "function":
+            name = tool.get("name")
+            if not name:
+                raise ClientError(
+                    "missing_required_parameter",
+                    f"Missing required parameter: 'session.tools[{i}].name'.",
+                    f"session.tools[{i}].name",
+                )
+            if name in names:
+                raise ClientError(
+                    "invalid_value", f"Duplicate tool name: '{name}'.", f"session.tools[{i}].name"
+                )
+            names.add(name)
+    audio_in = session["audio"]["input"]
+    td = audio_in.get("turn_detection")
+    if td is not None:
+        p = "session.audio.input.turn_detection"
+        if td["type"] == "server_vad":
+            _check_range(td.get("threshold"), 0.0, 1.0, f"{p}.threshold")
+            _check_range(td.get("prefix_padding_ms"), 0, 10_000, f"{p}.prefix_padding_ms")
+            _check_range(td.get("silence_duration_ms"), 0, 10_000, f"{p}.silence_duration_ms")
+        elif td.get("eagerness") not in (None, "low", "medium", "high", "auto"):
+            raise ClientError(
+                "invalid_value",
+                f"Invalid value: '{td.get('eagerness')}'. Supported values are: 'low', 'medium', 'high', and 'auto'.",
+                f"{p}.eagerness",
+            )
+    nr = audio_in.get("noise_reduction")
+    if nr is not None and nr.get("type") not in ("near_field", "far_field"):
+        raise ClientError(
+            "invalid_value",
+            f"Invalid value: '{nr.get('type')}'. Supported values are: 'near_field' and 'far_field'.",
+            "session.audio.input.noise_reduction.type",
+        )
+    _check_range(session["audio"]["output"].get("speed"), 0.25, 1.5, "session.audio.output.speed")

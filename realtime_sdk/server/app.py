@@ -1,0 +1,272 @@
+"""``LocalRealtimeServer``: a real aiohttp server on loopback speaking the GA Realtime protocol.
+
+Endpoints (the real service's paths):
+
+- ``GET /v1/realtime?model=...`` (or ``?call_id=...``), Azure's ``/openai/v1/realtime?model=<deployment>``
+  and ``/openai/realtime?api-version=...&deployment=...``: the websocket.
+- ``POST /v1/realtime/client_secrets`` (also under ``/openai``): mints an ephemeral key (``ek_...``) that is
+  then accepted as a bearer key, with the session configuration given at minting.
+
+Authentication happens before the upgrade: ``Authorization: Bearer <key>``, Azure's ``api-key: <key>``, or
+the browser's ``openai-insecure-api-key.<key>`` websocket subprotocol.  A missing or wrong key gets HTTP 401
+with an OpenAI-style JSON error body; any other path gets 404.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import time
+from pathlib import Path
+from typing import IO, Any
+
+import msgspec
+from aiohttp import web
+
+from .._generated import RealtimeSessionCreateRequestGA
+from ._errors import ClientError
+from ._faults import FaultRule
+from ._ids import new_id
+from ._session_config import default_session, merge
+from .connection import ServerConnection, record_line
+from .models import EchoModel, Model
+
+__all__ = ["LocalRealtimeServer"]
+
+_REALTIME_PATHS = ("/v1/realtime", "/openai/v1/realtime", "/openai/realtime")
+_SECRET_PATHS = ("/v1/realtime/client_secrets", "/openai/v1/realtime/client_secrets")
+_STATUS_TEXT = {
+    400: ("invalid_request_error", "Bad request."),
+    401: ("invalid_request_error", "Incorrect API key provided."),
+    403: ("invalid_request_error", "You are not allowed to use this model."),
+    404: ("invalid_request_error", "Not found."),
+    429: ("requests", "Rate limit reached. Please try again later."),
+    500: ("server_error", "The server had an error while processing your request."),
+    503: ("server_error", "The server is overloaded. Please try again later."),
+}
+
+
+def _error_response(status: int, message: str | None = None, code: str | None = None) -> web.Response:
+    kind, default = _STATUS_TEXT.get(status, ("server_error", "Error."))
+    body = {"error": {"message": message or default, "type": kind, "param": None, "code": code}}
+    return web.json_response(body, status=status)
+
+
+class LocalRealtimeServer:
+    """A local Realtime server.  ``async with LocalRealtimeServer() as server: ... server.url``."""
+
+    def __init__(
+        self,
+        api_key: str | None = "sk-local-test",
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        model: Model | None = None,
+        pace_audio: bool = False,
+        record_to: Path | None = None,
+        session_ttl: float = 1800.0,
+        handshake_status: int | None = None,
+        default_model: str = "gpt-realtime",
+    ) -> None:
+        self.api_key = api_key
+        self.host = host
+        self.port = port
+        self.model: Model = model if model is not None else EchoModel()
+        self.pace_audio = pace_audio
+        self.record_to = record_to
+        self.session_ttl = session_ttl
+        self.handshake_status = handshake_status
+        """Answer every websocket upgrade with this HTTP status (tests of connect failures)."""
+        self.default_model = default_model
+        self.connections: list[ServerConnection] = []
+        self.ephemeral_keys: dict[str, tuple[float, RealtimeSessionCreateRequestGA | None]] = {}
+        self._rules: list[FaultRule] = []
+        self._failures: list[int] = []
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self._record: IO[bytes] | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    async def __aenter__(self) -> LocalRealtimeServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._route)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        sockets = getattr(site._server, "sockets", None)
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
+        if self.record_to is not None:
+            self._record = self.record_to.open("ab")
+
+    async def stop(self) -> None:
+        live = [c for c in self.connections if not c.closed.is_set()]
+        for conn in live:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.close(1001, "server shutting down"), 2)
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._record is not None:
+            self._record.close()
+            self._record = None
+
+    @property
+    def url(self) -> str:
+        return f"ws://{self.host}:{self.port}/v1/realtime"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://{self.host}:{self.port}/v1"
+
+    async def wait_for_connection(self, index: int = 0) -> ServerConnection:
+        """The ``index``-th connection (0-based), once it has been accepted."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: len(self.connections) > index)
+        return self.connections[index]
+
+    # -- server-wide faults ------------------------------------------------------------------------
+    def drop_after(self, event_type: str, count: int = 1, *, connections: int | None = 1) -> None:
+        """Abort the TCP connection right after sending the ``count``-th ``event_type`` event, on the next
+        ``connections`` new connections (None: all)."""
+        self._rules.append(FaultRule(event_type, count, "drop", connections=connections))
+
+    def close_after(
+        self,
+        event_type: str,
+        count: int = 1,
+        *,
+        code: int = 1000,
+        reason: str = "",
+        connections: int | None = 1,
+    ) -> None:
+        """Close with ``code``/``reason`` right after the ``count``-th ``event_type`` event."""
+        self._rules.append(FaultRule(event_type, count, "close", code, reason, connections))
+
+    def stall_after(self, event_type: str, count: int = 1, *, connections: int | None = 1) -> None:
+        """Stop sending after the ``count``-th ``event_type`` event (``connection.resume()`` restarts)."""
+        self._rules.append(FaultRule(event_type, count, "stall", connections=connections))
+
+    def fail_handshakes(self, status: int, count: int = 1) -> None:
+        """Answer the next ``count`` upgrades with HTTP ``status`` (then accept again)."""
+        self._failures.extend([status] * count)
+
+    # -- HTTP --------------------------------------------------------------------------------------
+    async def _route(self, request: web.Request) -> web.StreamResponse:
+        path = request.path.rstrip("/")
+        if path in _REALTIME_PATHS and request.method == "GET":
+            return await self._realtime(request)
+        if path in _SECRET_PATHS and request.method == "POST":
+            return await self._client_secret(request)
+        return _error_response(404, f"Invalid URL ({request.method} {request.path})")
+
+    def _key_of(self, request: web.Request) -> str | None:
+        auth = request.headers.get("Authorization", "")
+        if auth.lower().startswith("bearer "):
+            return auth[7:].strip()
+        if "api-key" in request.headers:
+            return request.headers["api-key"].strip()
+        for proto in request.headers.get("Sec-WebSocket-Protocol", "").split(","):
+            proto = proto.strip()
+            if proto.startswith("openai-insecure-api-key."):
+                return proto[len("openai-insecure-api-key.") :]
+        return None
+
+    def _authenticate(
+        self, request: web.Request
+    ) -> tuple[web.Response | None, RealtimeSessionCreateRequestGA | None]:
+        if self.api_key is None:
+            return None, None
+        key = self._key_of(request)
+        if key is None:
+            return _error_response(401, "You didn't provide an API key.", None), None
+        if key == self.api_key:
+            return None, None
+        ephemeral = self.ephemeral_keys.get(key)
+        if ephemeral is not None and ephemeral[0] > time.time():
+            return None, ephemeral[1]
+        return _error_response(401, "Incorrect API key provided.", "invalid_api_key"), None
+
+    async def _realtime(self, request: web.Request) -> web.StreamResponse:
+        status = self._failures.pop(0) if self._failures else self.handshake_status
+        if status is not None:
+            return _error_response(status)
+        refused, initial = self._authenticate(request)
+        if refused is not None:
+            return refused
+        query = request.query
+        session_model = query.get("model") or query.get("deployment") or self.default_model
+        protocols = ("realtime",) if "realtime" in request.headers.get("Sec-WebSocket-Protocol", "") else ()
+        ws = web.WebSocketResponse(max_msg_size=16 * 2**20, protocols=protocols)
+        await ws.prepare(request)
+        rules = [r for r in (rule.take() for rule in self._rules) if r is not None]
+        self._rules = [r for r in self._rules if r.connections is None or r.connections > 0]
+        conn = ServerConnection(
+            len(self.connections),
+            request,
+            ws,
+            model=self.model,
+            session_model=session_model,
+            session_ttl=self.session_ttl,
+            pace_audio=self.pace_audio,
+            rules=rules,
+            recorder=self._write_record if self._record is not None else None,
+            initial=initial,
+        )
+        async with self._changed:
+            self.connections.append(conn)
+            self._changed.notify_all()
+        await conn.run()
+        return ws
+
+    async def _client_secret(self, request: web.Request) -> web.Response:
+        refused, _ = self._authenticate(request)
+        if refused is not None:
+            return refused
+        try:
+            body: dict[str, Any] = msgspec.json.decode(await request.read()) or {}
+            session_data = body.get("session") or {"type": "realtime"}
+            update = msgspec.convert(session_data, RealtimeSessionCreateRequestGA)
+            seconds = int((body.get("expires_after") or {}).get("seconds", 600))
+            if not 10 <= seconds <= 7200:
+                raise ClientError(
+                    "invalid_value",
+                    "expires_after.seconds must be between 10 and 7200.",
+                    "expires_after.seconds",
+                )
+            model = update.model if isinstance(update.model, str) else self.default_model
+            session = merge(
+                default_session(new_id("sess"), model, int(time.time() + self.session_ttl)), update
+            )
+        except ClientError as exc:
+            return web.json_response(
+                {
+                    "error": {
+                        "message": exc.message,
+                        "type": "invalid_request_error",
+                        "param": exc.param,
+                        "code": exc.code,
+                    }
+                },
+                status=400,
+            )
+        except (msgspec.ValidationError, msgspec.DecodeError, AttributeError, TypeError, ValueError) as exc:
+            return _error_response(400, f"Invalid request body: {exc}", "invalid_value")
+        value = "ek_" + secrets.token_hex(16)
+        expires_at = int(time.time()) + seconds
+        self.ephemeral_keys[value] = (float(expires_at), update)
+        session.pop("expires_at", None)
+        return web.json_response({"value": value, "expires_at": expires_at, "session": session})
+
+    def _write_record(self, index: int, direction: str, data: bytes) -> None:
+        if self._record is not None:
+            self._record.write(record_line(index, direction, data) + b"\n")

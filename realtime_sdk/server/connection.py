@@ -1,0 +1,229 @@
+"""One websocket of the local server: the reader, the single writer, and the fault injection hooks.
+
+Every outgoing frame goes through one queue and one writer task, so frames leave in the order they were
+produced whatever task produced them, and faults (stall, delay, drop after the Nth event) act at exactly
+one place.  Client frames are decoded with ``events.decode_client`` and handed to the protocol in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import WSMsgType, web
+
+from .. import events
+from .._generated import (
+    RealtimeConversationItem,
+    RealtimeSessionCreateRequestGA,
+    RealtimeSessionCreateResponseGA,
+)
+from .._struct import Struct
+from ..errors import ProtocolError
+from ._faults import FaultCounter, FaultRule
+from ._protocol import Protocol
+
+if TYPE_CHECKING:
+    from .models import Model
+
+__all__ = ["ServerConnection"]
+
+_Recorder = Callable[[int, str, bytes], None]
+
+
+class ServerConnection:
+    """The server's side of one websocket, for tests to look into and to break on purpose."""
+
+    def __init__(
+        self,
+        index: int,
+        request: web.Request,
+        ws: web.WebSocketResponse,
+        *,
+        model: Model,
+        session_model: str,
+        session_ttl: float,
+        pace_audio: bool,
+        rules: list[FaultRule],
+        recorder: _Recorder | None,
+        initial: RealtimeSessionCreateRequestGA | None = None,
+    ) -> None:
+        self.index = index
+        self.request = request
+        self.ws = ws
+        self.received: list[events.AnyClientEvent] = []
+        """Every client frame that was a JSON object, decoded, in order."""
+        self.sent_types: list[str] = []
+        """The ``type`` of every event sent, in order."""
+        self._received_changed = asyncio.Event()
+        self.closed = asyncio.Event()
+        self.close_code: int | None = None
+        self._recorder = recorder
+        self._queue: asyncio.Queue[Struct | bytes | None] = asyncio.Queue()
+        self._not_stalled = asyncio.Event()
+        self._not_stalled.set()
+        self._delay = 0.0
+        self._faults = FaultCounter(rules)
+        self._dropped = False
+        self._initial = initial
+        self._background: set[asyncio.Task[Any]] = set()
+        self.protocol = Protocol(
+            self.send,
+            model=model,
+            session_model=session_model,
+            session_ttl=session_ttl,
+            pace_audio=pace_audio,
+        )
+
+    # -- what tests read ---------------------------------------------------------------------------
+    @property
+    def session(self) -> RealtimeSessionCreateResponseGA:
+        """The current session configuration, as ``session.updated`` would send it."""
+        return self.protocol.session_struct()
+
+    @property
+    def items(self) -> list[RealtimeConversationItem]:
+        """The conversation's items, in order."""
+        return list(self.protocol.conversation.items)
+
+    async def wait_received(self, count: int) -> list[events.AnyClientEvent]:
+        """Wait until ``count`` client events have arrived (or the connection is over)."""
+        while len(self.received) < count and not self.closed.is_set():
+            self._received_changed.clear()
+            closed = asyncio.ensure_future(self.closed.wait())
+            changed = asyncio.ensure_future(self._received_changed.wait())
+            await asyncio.wait((closed, changed), return_when=asyncio.FIRST_COMPLETED)
+            closed.cancel()
+            changed.cancel()
+        return list(self.received)
+
+    # -- fault injection ---------------------------------------------------------------------------
+    async def drop(self) -> None:
+        """Abort the TCP connection: no close frame, the client sees 1006."""
+        self._dropped = True
+        transport = self.request.transport
+        if transport is not None:
+            transport.abort()
+        await self.closed.wait()
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close the websocket with ``code`` and ``reason`` (after the frames already queued)."""
+        self._queue.put_nowait(None)
+        await self.ws.close(code=code, message=reason.encode())
+
+    async def send_raw(self, data: bytes | str) -> None:
+        """Send ``data`` as a text frame as it is (malformed JSON, unknown event types...)."""
+        self._queue.put_nowait(data.encode() if isinstance(data, str) else data)
+
+    def stall(self) -> None:
+        """Stop sending (frames queue up) until ``resume()``."""
+        self._not_stalled.clear()
+
+    def resume(self) -> None:
+        self._not_stalled.set()
+
+    def delay(self, seconds: float) -> None:
+        """Wait ``seconds`` before each outgoing frame from now on (0 to stop)."""
+        self._delay = seconds
+
+    async def _expired(self) -> None:
+        # The real service ends a session at its time limit: an ``error`` event, then the socket closes.
+        await self.close(1000, "session expired")
+
+    def add_fault(self, rule: FaultRule) -> None:
+        self._faults.rules.append(rule)
+
+    # -- the machinery -----------------------------------------------------------------------------
+    def send(self, event: Struct) -> None:
+        self._queue.put_nowait(event)
+
+    async def run(self) -> None:
+        writer = asyncio.create_task(self._write_loop())
+        try:
+            self.protocol.on_expired = self._expired
+            self.protocol.start(self._initial)
+            async for msg in self.ws:
+                if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                    data = msg.data.encode() if isinstance(msg.data, str) else msg.data
+                    self._record("client", data)
+                    self._receive(data)
+                elif msg.type == WSMsgType.ERROR:
+                    break
+        finally:
+            await self.protocol.stop()
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+            self.close_code = 1006 if self._dropped else self.ws.close_code
+            self.closed.set()
+
+    def _receive(self, data: bytes) -> None:
+        try:
+            event = events.decode_client(data)
+        except ProtocolError as exc:
+            self.protocol.malformed(str(exc))
+            return
+        self.received.append(event)
+        self._received_changed.set()
+        self.protocol.handle(event)
+
+    async def _write_loop(self) -> None:
+        while True:
+            item = await self._queue.get()
+            if item is None:
+                return
+            if not self._not_stalled.is_set():
+                await self._not_stalled.wait()
+            if self._delay:
+                await asyncio.sleep(self._delay)
+            if self.ws.closed:
+                return
+            if isinstance(item, bytes):
+                data, event_type = item, ""
+            else:
+                data, event_type = events.encode(item), item.type
+                self.sent_types.append(event_type)
+            try:
+                await self.ws.send_frame(data, WSMsgType.TEXT)
+            except ConnectionError:
+                return
+            self._record("server", data)
+            if event_type:
+                for rule in self._faults.after_send(event_type):
+                    await self._fire(rule)
+            if self._dropped:
+                return  # nothing more leaves an aborted connection
+
+    async def _fire(self, rule: FaultRule) -> None:
+        if rule.action == "drop":
+            self._dropped = True
+            if self.request.transport is not None:
+                self.request.transport.abort()
+        elif rule.action == "close":
+            task = asyncio.get_running_loop().create_task(
+                self.ws.close(code=rule.code, message=rule.reason.encode())
+            )
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        elif rule.action == "stall":
+            self.stall()
+
+    def _record(self, direction: str, data: bytes) -> None:
+        if self._recorder is not None:
+            self._recorder(self.index, direction, data)
+
+
+def record_line(index: int, direction: str, data: bytes) -> bytes:
+    """One JSONL line of the recording: the frame as JSON when it is JSON, else as text."""
+    frame: Any
+    try:
+        frame = json.loads(data)
+    except ValueError:
+        frame = data.decode("utf-8", "replace")
+    return json.dumps(
+        {"time": time.time(), "connection": index, "direction": direction, "frame": frame}
+    ).encode()

@@ -1,0 +1,56 @@
+"""``realtime-sdk serve`` starts a server that a client can use."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+
+import aiohttp
+
+from realtime_sdk.cli import build_parser
+
+from .conftest import Client
+
+
+def test_serve_arguments() -> None:
+    args = build_parser().parse_args(["serve", "--port", "0", "--api-key", "k", "--pace"])
+    assert (args.command, args.port, args.api_key, args.pace, args.host) == (
+        "serve",
+        0,
+        "k",
+        True,
+        "127.0.0.1",
+    )
+
+
+async def test_serve_subprocess_accepts_a_client() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "realtime_sdk.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--api-key",
+        "k1",
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), 20)
+        assert f"ws://127.0.0.1:{port}/v1/realtime" in line.decode()
+        async with (
+            aiohttp.ClientSession() as http,
+            http.ws_connect(
+                f"ws://127.0.0.1:{port}/v1/realtime?model=gpt-realtime",
+                headers={"Authorization": "Bearer k1"},
+            ) as ws,
+        ):
+            assert (await Client(ws).session_created()).type == "session.created"
+    finally:
+        proc.terminate()
+        await proc.wait()
