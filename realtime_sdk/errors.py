@@ -14,7 +14,10 @@
     │   ├── RateLimitError         429
     │   └── ConnectTimeoutError    no answer in time
     ├── ConnectionClosed           the connection ended (``code``, ``reason``); every waiter gets it
+    ├── ResponseActiveError        ``create_response(on_active="raise")`` while a response is active
+    ├── EventsDroppedError         an event stream nobody was reading overflowed (``dropped``)
     └── ServerError                the server answered a request with an ``error`` event
+        └── ResponseFailedError    a response ended with status ``failed`` (``response``)
 
 aiohttp's exceptions never reach the caller: they are translated once, in ``session.py``.
 """
@@ -97,3 +100,29 @@ class ServerError(RealtimeError):
         self.type = type
         self.param = param
         self.event_id = event_id
+
+
+class ResponseFailedError(ServerError):
+    """A response ended with status ``failed``; ``response`` is the final ``RealtimeResponse``."""
+
+    def __init__(self, message: str, *, response: object, code: str | None = None, type: str | None = None):
+        super().__init__(message, code=code, type=type)
+        self.response = response
+
+
+class ResponseActiveError(RealtimeError):
+    """``create_response(on_active="raise")`` found a response still active in the conversation."""
+
+
+class EventsDroppedError(RealtimeError):
+    """Events were left out of a stream that filled up while nothing was iterating it.
+
+    A stream with an active iterator never drops: it pauses the reader instead (TCP backpressure).  A stream
+    nobody iterates stops buffering once full, and the next iterator raises this at the gap.
+    """
+
+    def __init__(self, dropped: int) -> None:
+        super().__init__(
+            f"{dropped} events were not buffered: the stream was full and nothing was iterating it"
+        )
+        self.dropped = dropped

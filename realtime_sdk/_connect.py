@@ -1,0 +1,218 @@
+"""Where a session connects to and how it proves who it is; the handshake; aiohttp errors → ours, once.
+
+Theory of operation
+-------------------
+An ``Endpoint`` is a URL plus a credential.  The credential is kept out of every ``repr``: it is a
+callable producing headers at connect time (so an Azure token provider is asked afresh on every connect,
+which a later reconnect relies on).  ``check_transport`` refuses to send any credential in clear text
+(``ws://`` or ``http://``) to a host that is not loopback unless the caller opted in.
+
+``error_for_status`` is the one place an HTTP status becomes a typed error; the websocket handshake and
+the client-secret POST both use it.  ``open_websocket`` applies the aiohttp settings the SDK depends on:
+a 16 MiB message limit (the default 4 MiB closes the socket with 1009 on a large ``session.updated``),
+a heartbeat, no receive timeout (the reader waits as long as the connection lives), text frames as bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import aiohttp
+from yarl import URL
+
+from .errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ConnectError,
+    ConnectTimeoutError,
+    InsecureTransportError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+)
+
+__all__ = [
+    "MAX_MESSAGE_SIZE",
+    "Endpoint",
+    "TokenProvider",
+    "check_transport",
+    "error_for_status",
+    "open_websocket",
+]
+
+MAX_MESSAGE_SIZE = 16 * 2**20
+"""A ``session.updated`` with many tools, or a retrieved audio item, can pass aiohttp's default 4 MiB."""
+
+TokenProvider = Callable[[], "str | Awaitable[str]"]
+"""Returns a bearer token (e.g. Entra ID for Azure); sync or async; called at each connect."""
+
+_Credential = Callable[[], Awaitable[dict[str, str]]]
+
+
+def _no_credential() -> Callable[[], Awaitable[dict[str, str]]]:
+    async def headers() -> dict[str, str]:
+        return {}
+
+    return headers
+
+
+def _static_header(name: str, value: str) -> _Credential:
+    async def headers() -> dict[str, str]:
+        return {name: value}
+
+    return headers
+
+
+def _token_header(provider: TokenProvider) -> _Credential:
+    async def headers() -> dict[str, str]:
+        token = provider()
+        if not isinstance(token, str):
+            token = await token
+        return {"Authorization": f"Bearer {token}"}
+
+    return headers
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A websocket URL (query included) and the credential to present there.  Never shows the secret."""
+
+    url: URL
+    credential: _Credential = field(default_factory=_no_credential, repr=False, compare=False)
+    has_credential: bool = False
+    kind: Literal["openai", "azure"] = "openai"
+
+    @classmethod
+    def openai(
+        cls,
+        base_url: str,
+        *,
+        api_key: str | None,
+        model: str | None = None,
+        call_id: str | None = None,
+        query: Mapping[str, str] | None = None,
+    ) -> Endpoint:
+        url = URL(base_url)
+        params: dict[str, str] = dict(url.query)
+        if call_id is not None:
+            params["call_id"] = call_id
+        elif model is not None:
+            params["model"] = model
+        params.update(query or {})
+        key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
+        if not key:
+            credential, has = _no_credential(), False
+        else:
+            credential, has = _static_header("Authorization", f"Bearer {key}"), True
+        return cls(url.with_query(params), credential, has, "openai")
+
+    @classmethod
+    def azure(
+        cls,
+        endpoint: str,
+        *,
+        deployment: str,
+        api_version: str | None = None,
+        api_key: str | None = None,
+        token_provider: TokenProvider | None = None,
+        query: Mapping[str, str] | None = None,
+    ) -> Endpoint:
+        if api_key is not None and token_provider is not None:
+            raise ConfigurationError("pass either api_key or token_provider, not both")
+        url = URL(endpoint)
+        scheme = {"https": "wss", "http": "ws"}.get(url.scheme, url.scheme)
+        if scheme not in ("ws", "wss"):
+            raise ConfigurationError(f"Azure endpoint must be https:// (or wss://), got {url.scheme!r}")
+        # GA path (Azure OpenAI v1 API): /openai/v1/realtime?model=<deployment>.
+        params = {"model": deployment}
+        if api_version is not None:
+            params["api-version"] = api_version
+        params.update(query or {})
+        ws_url = url.with_scheme(scheme).with_path("/openai/v1/realtime").with_query(params)
+        if token_provider is not None:
+            return cls(ws_url, _token_header(token_provider), True, "azure")
+        key = api_key if api_key is not None else os.environ.get("AZURE_OPENAI_API_KEY")
+        if not key:
+            return cls(ws_url, _no_credential(), False, "azure")
+        return cls(ws_url, _static_header("api-key", key), True, "azure")
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_transport(url: URL, *, has_credential: bool, allow_insecure: bool) -> None:
+    """Refuse to send a credential in clear text anywhere but loopback."""
+    if url.scheme in ("wss", "https"):
+        return
+    if url.scheme not in ("ws", "http"):
+        raise ConfigurationError(f"unsupported URL scheme {url.scheme!r} (use wss:// or ws://)")
+    if has_credential and not allow_insecure and not is_loopback(url.host):
+        raise InsecureTransportError(
+            f"refusing to send the API key in clear text to {url.host} over {url.scheme}://; "
+            "use wss:// (https://) or pass allow_insecure=True"
+        )
+
+
+def error_for_status(status: int, where: URL) -> ConnectError:
+    """The single mapping from an HTTP status to a typed error."""
+    # The URL never carries the key (it travels in a header); drop the query anyway, a call_id is not
+    # something to spread through logs either.
+    place = str(where.with_query(None))
+    message = f"HTTP {status} from {place}"
+    if status == 401:
+        return AuthenticationError(f"{message}: the API key is missing or invalid", status=status)
+    if status == 403:
+        return PermissionDeniedError(f"{message}: permission denied", status=status)
+    if status == 404:
+        return NotFoundError(f"{message}: not found (check the URL, model or deployment)", status=status)
+    if status == 429:
+        return RateLimitError(f"{message}: rate limited or out of quota", status=status)
+    return ConnectError(message, status=status)
+
+
+async def open_websocket(
+    http: aiohttp.ClientSession,
+    endpoint: Endpoint,
+    *,
+    headers: Mapping[str, str],
+    handshake_timeout: float | None,
+    heartbeat: float | None,
+    ws_close_timeout: float,
+) -> aiohttp.ClientWebSocketResponse[Literal[False]]:
+    """The handshake.  Every aiohttp failure leaves here as a ``ConnectError`` (or subclass)."""
+    all_headers = dict(headers)
+    all_headers.update(await endpoint.credential())
+    try:
+        async with asyncio.timeout(handshake_timeout):
+            return await http.ws_connect(
+                endpoint.url,
+                headers=all_headers,
+                heartbeat=heartbeat,
+                max_msg_size=MAX_MESSAGE_SIZE,
+                decode_text=False,
+                timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=ws_close_timeout),
+            )
+    except aiohttp.WSServerHandshakeError as exc:
+        # `from None`: aiohttp's exception holds the request headers, credential included.
+        raise error_for_status(exc.status, endpoint.url) from None
+    except TimeoutError:
+        raise ConnectTimeoutError(
+            f"no websocket handshake from {endpoint.url.with_query(None)} within {handshake_timeout} s"
+        ) from None
+    except aiohttp.ClientError as exc:
+        raise ConnectError(
+            f"cannot connect to {endpoint.url.with_query(None)}: {type(exc).__name__}: {exc}"
+        ) from None

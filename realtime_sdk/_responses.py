@@ -1,0 +1,172 @@
+"""Response handles: one ``response.create`` and the events the server sends for it.
+
+Theory of operation
+-------------------
+``create_response`` tags its ``response.create`` with ``metadata={"sdk_response_id": <tag>}`` (merged with
+the caller's metadata; the API echoes metadata back in ``response.created``).  The reader binds the handle
+to the server's response id when a ``response.created`` carrying that tag arrives, and from then on routes
+every event whose ``response_id`` (or ``response.id``) matches into the handle.  The handle accumulates
+text, transcript and audio as they pass, so ``text()`` / ``audio()`` / ``done()`` work whether or not the
+app also iterates the handle; iteration gets the events themselves through a bounded ``EventStream``.
+
+``response.done`` completes the handle; a dropped connection fails it with ``ConnectionClosed``; an
+``error`` answering the ``response.create`` itself fails it with ``ServerError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+from ._generated import (
+    RealtimeConversationItemMessage,
+    RealtimeResponse,
+    RealtimeResponseStatusDetails,
+    RealtimeResponseStatusDetailsError,
+    ResponseCreated,
+    ResponseDone,
+    ResponseOutputAudioDelta,
+    ResponseOutputAudioTranscriptDelta,
+    ResponseOutputTextDelta,
+)
+from ._streams import EventStream
+from .errors import ResponseFailedError
+from .events import AnyServerEvent
+
+__all__ = ["METADATA_KEY", "ResponseHandle", "new_tag"]
+
+METADATA_KEY = "sdk_response_id"
+"""The response metadata key the SDK uses to recognise its own responses in ``response.created``."""
+
+
+def new_tag() -> str:
+    return uuid.uuid4().hex
+
+
+class ResponseHandle:
+    """One response: iterate it for its events, or await ``text()``, ``audio()``, ``done()``."""
+
+    def __init__(self, tag: str, *, out_of_band: bool, maxsize: int) -> None:
+        self.tag = tag
+        self.out_of_band = out_of_band
+        """True when the response runs outside the default conversation (``conversation="none"``)."""
+        self.id: str | None = None
+        """The server's response id, known once ``response.created`` arrived."""
+        self.response: RealtimeResponse | None = None
+        """The latest response object: from ``response.created``, then ``response.done``."""
+        self._events: EventStream[AnyServerEvent] = EventStream(
+            maxsize, name=f"response {tag[:8]}", warn=False
+        )
+        loop = asyncio.get_running_loop()
+        self._created: asyncio.Future[RealtimeResponse] = loop.create_future()
+        self._done: asyncio.Future[RealtimeResponse] = loop.create_future()
+        self._text: list[str] = []
+        self._transcript: list[str] = []
+        self._audio: list[bytes] = []
+
+    def __repr__(self) -> str:
+        state = "done" if self._done.done() else ("created" if self.id else "pending")
+        return f"<ResponseHandle id={self.id!r} {state}>"
+
+    # -- the app's side ------------------------------------------------------------------------------
+
+    def __aiter__(self) -> AsyncIterator[AnyServerEvent]:
+        """Yield this response's events, ``response.created`` to ``response.done`` inclusive."""
+        return self._events.__aiter__()
+
+    async def done(self) -> RealtimeResponse:
+        """Wait for ``response.done``; return the final response (status, output, usage).
+
+        Raises ``ResponseFailedError`` when the status is ``failed``, ``ServerError`` when the server refused
+        the ``response.create``, ``ConnectionClosed`` when the connection ended first.
+        """
+        response = await asyncio.shield(self._done)
+        if response.status == "failed":
+            raise _failure(response)
+        return response
+
+    async def text(self) -> str:
+        """The response's text: the output text, or for an audio response the transcript of its audio."""
+        await self.done()
+        return "".join(self._text) if self._text else "".join(self._transcript)
+
+    async def transcript(self) -> str:
+        """The transcript of the response's audio."""
+        await self.done()
+        return "".join(self._transcript)
+
+    async def audio(self) -> bytes:
+        """All of the response's audio, in the session's output format (24 kHz PCM16 by default)."""
+        await self.done()
+        return b"".join(self._audio)
+
+    @property
+    def is_done(self) -> bool:
+        return self._done.done()
+
+    # -- the reader's side --------------------------------------------------------------------------
+
+    async def _created_or_error(self) -> RealtimeResponse:
+        return await asyncio.shield(self._created)
+
+    def _bind(self, event: ResponseCreated) -> None:
+        self.id = event.response.id if isinstance(event.response.id, str) else None
+        self.response = event.response
+        if not self._created.done():
+            self._created.set_result(event.response)
+
+    async def _feed(self, event: AnyServerEvent) -> None:
+        if isinstance(event, ResponseOutputTextDelta):
+            self._text.append(event.delta)
+        elif isinstance(event, ResponseOutputAudioTranscriptDelta):
+            self._transcript.append(event.delta)
+        elif isinstance(event, ResponseOutputAudioDelta):
+            self._audio.append(event.delta)
+        await self._events.put(event)
+        if isinstance(event, ResponseDone):
+            self._finish(event.response)
+
+    def _finish(self, response: RealtimeResponse) -> None:
+        self.response = response
+        if not self._text and not self._transcript:
+            self._text_from_output(response)
+        if not self._done.done():
+            self._done.set_result(response)
+        self._events.close()
+
+    def _text_from_output(self, response: RealtimeResponse) -> None:
+        # When deltas were not seen (a server that sends only the final response), read the output items.
+        for item in response.output or ():
+            if isinstance(item, RealtimeConversationItemMessage):
+                for part in item.content:
+                    if isinstance(part.text, str):
+                        self._text.append(part.text)
+                    if isinstance(part.transcript, str):
+                        self._transcript.append(part.transcript)
+
+    def _fail(self, exc: BaseException) -> None:
+        for fut in (self._created, self._done):
+            if not fut.done():
+                fut.set_exception(exc)
+                # Nobody may ever await this handle; its failure is not a "never retrieved" error.
+                fut.exception()
+        self._events.close(exc)
+
+
+def _failure(response: RealtimeResponse) -> ResponseFailedError:
+    details = response.status_details
+    code = kind = reason = None
+    if isinstance(details, RealtimeResponseStatusDetails):
+        reason = details.reason if isinstance(details.reason, str) else None
+        if isinstance(details.error, RealtimeResponseStatusDetailsError):
+            code = details.error.code if isinstance(details.error.code, str) else None
+            kind = details.error.type if isinstance(details.error.type, str) else None
+    message = f"response {response.id} failed" + (f": {reason}" if reason else "")
+    return ResponseFailedError(message, response=response, code=code, type=kind)
+
+
+def merge_metadata(user: dict[str, str] | None, tag: str) -> dict[str, str]:
+    merged = dict(user or {})
+    merged[METADATA_KEY] = tag
+    return merged
