@@ -70,6 +70,7 @@ from ._handlers import HandlerRegistry, ItemHandler, describe, handler_key
 from ._responses import METADATA_KEY, ResponseHandle, merge_metadata, new_tag
 from ._streams import EventStream
 from ._waiters import HARMLESS_ERROR_CODES, Waiter, Waiters
+from .conversation import Conversation
 from .errors import (
     ConnectionClosed,
     ConnectTimeoutError,
@@ -216,7 +217,9 @@ class RealtimeSession:
         self._idle_waiters: list[asyncio.Future[None]] = []
         self._create_lock = asyncio.Lock()
         self._handlers = HandlerRegistry(self)
-        self._observers: list[Callable[[AnyServerEvent], None]] = []
+        self.conversation = Conversation()
+        """Conversation state (items, transcripts, audio received and played, usage), fed every event."""
+        self._observers: list[Callable[[AnyServerEvent], None]] = [self.conversation.receive]
         self._config = RealtimeSessionCreateRequestGA()
         self.server_session: ServerSession | None = None
         """The session as the server last described it (``session.created`` / ``session.updated``)."""
