@@ -1,4 +1,4 @@
-"""The quickstart, run as a new user would: a file on its own, a fresh interpreter, no API key."""
+"""The README quickstart, run as a new user would: copied into a file, a fresh interpreter, no API key."""
 
 from __future__ import annotations
 
@@ -8,13 +8,19 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-QUICKSTART = ROOT / "docs" / "quickstart.py"
+README = ROOT / "README.md"
+
+
+def quickstart_code() -> str:
+    """The first Python block after the README's "## Quickstart" heading, exactly as a reader copies it."""
+    section = README.read_text().split("## Quickstart", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
 
 
 async def test_quickstart_runs_against_the_local_server(tmp_path: Path) -> None:
     # Copied elsewhere, so nothing but the installed package is importable.
     script = tmp_path / "quickstart.py"
-    script.write_text(QUICKSTART.read_text())
+    script.write_text(quickstart_code())
     env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
