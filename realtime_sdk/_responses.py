@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from typing import cast
 
 from ._generated import (
     RealtimeConversationItemMessage,
@@ -31,6 +32,7 @@ from ._generated import (
     ResponseOutputTextDelta,
 )
 from ._streams import EventStream
+from .audio import AUDIO_FORMATS, AudioFormat, Encoding, from_wire, sample_rate_of
 from .errors import ResponseFailedError
 from .events import AnyServerEvent
 
@@ -64,6 +66,7 @@ class ResponseHandle:
         self._text: list[str] = []
         self._transcript: list[str] = []
         self._audio: list[bytes] = []
+        self._audio_parts: dict[tuple[str, int], list[bytes]] = {}
 
     def __repr__(self) -> str:
         state = "done" if self._done.done() else ("created" if self.id else "pending")
@@ -96,10 +99,27 @@ class ResponseHandle:
         await self.done()
         return "".join(self._transcript)
 
-    async def audio(self) -> bytes:
-        """All of the response's audio, in the session's output format (24 kHz PCM16 by default)."""
+    async def audio(
+        self, *, sample_rate: int | None = None, encoding: Encoding = "pcm16", channels: int = 1
+    ) -> bytes:
+        """All of the response's audio, once it is done.
+
+        Without arguments: the wire bytes, in the response's output format (24 kHz PCM16 by default).  With
+        ``sample_rate`` (and ``encoding``, ``channels``): converted to that, each part resampled on its own and
+        the parts joined in the order their audio began.  Audio received after an interruption is included;
+        use ``session.output_audio()`` for what should be played.
+        """
         await self.done()
-        return b"".join(self._audio)
+        if sample_rate is None and encoding == "pcm16" and channels == 1:
+            return b"".join(self._audio)
+        fmt = getattr(getattr(getattr(self.response, "audio", None), "output", None), "format", None)
+        kind = getattr(fmt, "type", None)
+        wire = cast(AudioFormat, kind) if kind in AUDIO_FORMATS else "audio/pcm"
+        rate = sample_rate if sample_rate is not None else sample_rate_of(wire)
+        return b"".join(
+            from_wire(b"".join(chunks), wire, rate, out_encoding=encoding, channels=channels)
+            for chunks in self._audio_parts.values()
+        )
 
     @property
     def is_done(self) -> bool:
@@ -123,6 +143,7 @@ class ResponseHandle:
             self._transcript.append(event.delta)
         elif isinstance(event, ResponseOutputAudioDelta):
             self._audio.append(event.delta)
+            self._audio_parts.setdefault((event.item_id, event.content_index), []).append(event.delta)
         await self._events.put(event)
         if isinstance(event, ResponseDone):
             self._finish(event.response)

@@ -45,8 +45,21 @@ async def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _talk(args: argparse.Namespace) -> int:
+    from . import _talk
+
+    return await _talk.run(args)
+
+
+def _talk_args(parser: argparse.ArgumentParser) -> None:
+    from . import _talk
+
+    _talk.configure(parser)
+
+
 COMMANDS: dict[str, tuple[str, Configure, Run]] = {
     "serve": ("run the local Realtime server (offline, speaks the GA protocol)", _serve_args, _serve),
+    "talk": ("say a WAV file to the assistant, write its spoken reply to a WAV file", _talk_args, _talk),
 }
 
 

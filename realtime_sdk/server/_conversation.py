@@ -36,7 +36,9 @@ class Conversation:
     """Input audio of user items (24 kHz PCM16) by item id."""
     transcripts: dict[str, str] = field(default_factory=dict)
     assistant_audio_ms: dict[str, float] = field(default_factory=dict)
-    """Length of the audio of assistant items, by item id (bounds truncation)."""
+    """Length of the audio of assistant items, by item id (bounds truncation); grows while it streams."""
+    truncated: set[str] = field(default_factory=set)
+    """Assistant items truncated, possibly while still streaming: their end and transcript stay cut."""
 
     def get(self, item_id: str) -> RealtimeConversationItem | None:
         for item in self.items:

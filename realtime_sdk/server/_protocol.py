@@ -247,6 +247,7 @@ class Protocol:
         index = self.conversation.items.index(item)
         self.conversation.items[index] = msgspec.structs.replace(item, content=content)
         self.conversation.assistant_audio_ms[event.item_id] = float(event.audio_end_ms)
+        self.conversation.truncated.add(event.item_id)
         self.emit(
             ConversationItemTruncated(
                 event_id=new_id("event"),

@@ -187,6 +187,12 @@ class ResponseRun:
         }
         text = part.text
         sent_text = ""
+        conv = self.proto.conversation
+        if spoken and self.in_conversation:
+            # Like the real service, an item streaming audio can be truncated (e.g. right after a cancel,
+            # before this run has closed it): it holds an audio part, its length is what was sent so far.
+            part_so_far = RealtimeConversationItemMessageContentItem(type="output_audio", transcript="")
+            self._store(msgspec.structs.replace(item, content=[part_so_far]))
         if spoken:
             pcm = part.audio if part.kind == "audio" else tone(max(300.0, 60.0 * len(text.split())))
             words = _WORDS.findall(text)
@@ -215,14 +221,18 @@ class ResponseRun:
                     )
                 )
                 sent_ms += pcm24_ms(chunk)
+                if item_id not in conv.truncated:
+                    conv.assistant_audio_ms[item_id] = sent_ms
                 await self._pace(start + sent_ms / 1000 if self.proto.pace_audio else None, loop)
             self._out_audio_ms += sent_ms
-            self.proto.conversation.assistant_audio_ms[item_id] = sent_ms
+            if item_id not in conv.truncated:
+                conv.assistant_audio_ms[item_id] = sent_ms
             self.proto.emit(ResponseOutputAudioDone(event_id=new_id("event"), **common))
             self.proto.emit(
                 ResponseOutputAudioTranscriptDone(event_id=new_id("event"), transcript=sent_text, **common)
             )
-            content = RealtimeConversationItemMessageContentItem(type="output_audio", transcript=sent_text)
+            kept = "" if item_id in conv.truncated else sent_text
+            content = RealtimeConversationItemMessageContentItem(type="output_audio", transcript=kept)
         else:
             for word in _WORDS.findall(text):
                 if self.cancelled:
@@ -283,13 +293,17 @@ class ResponseRun:
             self.proto.emit(ConversationItemAdded(event_id=new_id("event"), previous_item_id=prev, item=item))
         return index
 
+    def _store(self, item: RealtimeConversationItem) -> None:
+        conv = self.proto.conversation
+        for i, existing in enumerate(conv.items):
+            if existing.id == item.id:
+                conv.items[i] = item
+
     def _close(self, item: RealtimeConversationItem, index: int) -> None:
         self.output[index] = item
         if self.in_conversation:
             conv = self.proto.conversation
-            for i, existing in enumerate(conv.items):
-                if existing.id == item.id:
-                    conv.items[i] = item
+            self._store(item)
             prev = conv.previous_of(item.id) if isinstance(item.id, str) else None
             self.proto.emit(ConversationItemDone(event_id=new_id("event"), previous_item_id=prev, item=item))
         self.proto.emit(

@@ -176,6 +176,44 @@ async def test_truncate_beyond_audio_is_the_real_error(audio_server, connect) ->
         assert (error.code, error.param, error.event_id) == ("invalid_value", "audio_end_ms", "t1")
 
 
+async def test_truncate_while_the_item_still_streams(connect) -> None:
+    """As on the real service, an item can be cut right after ``response.cancel``, before the run closed it;
+    the cut holds when the run finishes, and going past what was sent so far is still the real error."""
+    model = ScriptedModel([Reply.audio(np.ones(24000 * 3, dtype="<i2").tobytes(), transcript="a b c d")])
+    async with LocalRealtimeServer(model=model, pace_audio=True) as srv, connect(srv) as client:
+        await client.send(user_text("speak"))
+        await client.send({"type": "response.create"})
+        delta = await client.expect("response.output_audio.delta")  # 100 ms sent so far
+        await client.send({"type": "response.cancel"})
+        await client.send(
+            {
+                "type": "conversation.item.truncate",
+                "item_id": delta.item_id,
+                "content_index": 0,
+                "audio_end_ms": 3000,
+                "event_id": "t1",
+            }
+        )
+        await client.send(
+            {
+                "type": "conversation.item.truncate",
+                "item_id": delta.item_id,
+                "content_index": 0,
+                "audio_end_ms": 50,
+            }
+        )
+        events = await client.until("response.done")
+        errors = [e for e in events if e.type == "error"]
+        assert [(e.error.event_id, e.error.code) for e in errors] == [("t1", "invalid_value")]
+        assert [e.audio_end_ms for e in events if e.type == "conversation.item.truncated"] == [50]
+        assert events[-1].response.status == "cancelled"
+        conn = srv.connections[0]
+        assert conn.protocol.conversation.assistant_audio_ms[delta.item_id] == 50
+        await client.send({"type": "conversation.item.retrieve", "item_id": delta.item_id})
+        retrieved = await client.expect("conversation.item.retrieved")
+        assert retrieved.item.content[0].transcript == ""
+
+
 async def test_truncate_unknown_item_and_non_audio_item(server, connect) -> None:
     async with connect(server) as client:
         await client.send(

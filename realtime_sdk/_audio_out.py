@@ -1,0 +1,278 @@
+"""The assistant's audio on its way to a player: converted streams, interruption markers, a playback clock.
+
+Theory of operation
+-------------------
+``session.output_audio(sample_rate=48000)`` registers an :class:`OutputAudioStream`.  The reader hands
+every ``response.output_audio.delta`` to every registered stream; each stream converts it with one
+:class:`~realtime_sdk.audio.OutputConverter` per (item, content index) — so two items never share a
+resampler's held-back tail — and queues an :class:`OutputAudioChunk`.  ``response.output_audio.done``
+flushes that part's converter (the tail, some tens of ms at HQ, comes out as one last chunk).
+
+The queue is not bounded and never pushes back on the reader: the server sends audio faster than real time
+and a player consumes it at real time, so a bounded queue would stall the reader for seconds and with it
+``speech_started``, the very event that must interrupt playback at once.  One response's audio is small
+(24 kHz PCM16 is 2.9 MB a minute).
+
+On an interruption every stream drops what it still holds (the app never took it, so nobody heard it),
+resets its converters and queues one :class:`AudioInterrupted` marker: when the app reads it, it must flush
+its own player buffer.  Audio still arriving for the interrupted response is dropped before it gets here.
+
+Playback clock.  A :class:`PlaybackTracker` learns, in the app's own format, which bytes went to the
+player (``queued``; a stream does that by itself for every chunk it yields) and how many the player has
+consumed (``played``, callable from any thread, e.g. a sound card callback).  Bytes become milliseconds
+with the app format's bytes per ms; a part's position in ms is the same whatever the rate, so it goes
+straight to ``Conversation.mark_played``.  The tracker reports only once the app called ``played``: an
+app that never reports leaves the conversation on its wall-clock estimate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+from .audio import AudioFormat, Encoding, OutputConverter, Quality
+from .errors import AudioFormatError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["AudioInterrupted", "OutputAudioChunk", "OutputAudioStream", "PlaybackTracker"]
+
+_SAMPLE_BYTES: Final[dict[str, int]] = {"pcm16": 2, "float32": 4, "pcmu": 1, "pcma": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class OutputAudioChunk:
+    """A piece of the assistant's audio in the stream's format (rate, encoding, channels)."""
+
+    response_id: str
+    item_id: str
+    content_index: int
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class AudioInterrupted:
+    """Playback was interrupted: flush the player; the audio after this point was cut.
+
+    ``item_id`` / ``content_index`` name the part that was playing and ``audio_end_ms`` how much of it was
+    heard (the ``audio_end_ms`` of the truncate sent; 0 when it was dropped unheard).  All three are
+    ``None`` when a response was interrupted before any of its audio was playing.
+    """
+
+    response_id: str | None
+    item_id: str | None
+    content_index: int | None
+    audio_end_ms: int | None
+
+
+def bytes_per_ms_of(sample_rate: int, encoding: Encoding, channels: int) -> float:
+    """Bytes per millisecond of application audio (``sample_rate`` Hz, ``encoding``, ``channels``)."""
+    if encoding not in _SAMPLE_BYTES:
+        raise AudioFormatError(f"unknown encoding {encoding!r}")
+    if sample_rate <= 0 or channels <= 0:
+        raise AudioFormatError("sample_rate and channels must be positive")
+    return sample_rate * _SAMPLE_BYTES[encoding] * channels / 1000
+
+
+@dataclass(slots=True)
+class _Pending:
+    key: tuple[str, int]
+    waiting: int
+    """Bytes of this part handed to the player and not yet played."""
+
+
+class PlaybackTracker:
+    """Counts the bytes a player consumed and tells the conversation how much of each part was heard.
+
+    ``queued(item_id, nbytes)`` when bytes of a part go to the player (in order); ``played(nbytes)`` as the
+    player consumes them (thread-safe); ``flush()`` when the player's buffer was thrown away.  Formats are
+    the app's: ``sample_rate``, ``encoding`` and ``channels`` say how many bytes a millisecond takes.
+    """
+
+    def __init__(
+        self,
+        sample_rate: int = 24000,
+        encoding: Encoding = "pcm16",
+        channels: int = 1,
+        *,
+        report: Callable[[str, float, int], None] | None = None,
+    ) -> None:
+        self.bytes_per_ms = bytes_per_ms_of(sample_rate, encoding, channels)
+        self._report = report
+        self._lock = threading.Lock()
+        self._consumed = 0  # played() bytes not yet attributed to parts
+        self._used = False
+        self._queue: deque[_Pending] = deque()
+        self._played: dict[tuple[str, int], int] = {}
+
+    def queued(self, item_id: str, nbytes: int, content_index: int = 0) -> None:
+        """``nbytes`` of this part went to the player, after everything queued before."""
+        if nbytes <= 0:
+            return
+        key = (item_id, content_index)
+        self._played.setdefault(key, 0)
+        last = self._queue[-1] if self._queue else None
+        if last is not None and last.key == key:
+            last.waiting += nbytes
+        else:
+            self._queue.append(_Pending(key, nbytes))
+
+    def played(self, nbytes: int) -> None:
+        """The player consumed ``nbytes`` more.  Callable from any thread."""
+        with self._lock:
+            self._consumed += max(0, int(nbytes))
+            self._used = True
+
+    def flush(self) -> None:
+        """The player dropped everything it held (after an :class:`AudioInterrupted`)."""
+        with self._lock:
+            self._consumed = 0
+        self._queue.clear()
+
+    def position_ms(self, item_id: str, content_index: int = 0) -> float:
+        """Milliseconds of this part the player has consumed."""
+        self.sync()
+        return self._played.get((item_id, content_index), 0) / self.bytes_per_ms
+
+    def sync(self) -> None:
+        """Attribute consumed bytes to parts and report positions (event loop thread only)."""
+        with self._lock:
+            consumed, self._consumed = self._consumed, 0
+            used = self._used
+        touched: dict[tuple[str, int], None] = {}
+        while consumed > 0 and self._queue:
+            entry = self._queue[0]
+            take = min(entry.waiting, consumed)
+            self._played[entry.key] = self._played.get(entry.key, 0) + take
+            consumed -= take
+            touched[entry.key] = None
+            entry.waiting -= take
+            if not entry.waiting:
+                self._queue.popleft()
+        if used and touched and self._report is not None:
+            for item_id, index in touched:  # in play order: the conversation marks earlier parts played
+                self._report(item_id, self._played[(item_id, index)] / self.bytes_per_ms, index)
+
+
+class OutputAudioStream:
+    """``async for chunk in session.output_audio(...)``: :class:`OutputAudioChunk` and
+    :class:`AudioInterrupted`, in order.  Ends with the session (raising its ``ConnectionClosed``) or when
+    closed (``close()``, or leaving ``async with``).  ``tracker`` is its :class:`PlaybackTracker`."""
+
+    def __init__(
+        self,
+        sample_rate: int,
+        encoding: Encoding,
+        channels: int,
+        quality: Quality,
+        *,
+        report: Callable[[str, float, int], None] | None,
+        on_close: Callable[[OutputAudioStream], None],
+    ) -> None:
+        # Validate now (an OutputConverter checks everything), not at the first delta inside the reader.
+        OutputConverter("audio/pcm", sample_rate, encoding, channels, quality=quality)
+        self.sample_rate = sample_rate
+        self.encoding: Encoding = encoding
+        self.channels = channels
+        self.quality: Quality = quality
+        self.tracker = PlaybackTracker(sample_rate, encoding, channels, report=report)
+        self._on_close = on_close
+        self._queue: deque[OutputAudioChunk | AudioInterrupted] = deque()
+        self._converters: dict[tuple[str, str, int], OutputConverter] = {}
+        self._finished = False
+        self._exc: BaseException | None = None
+        self._wake: asyncio.Future[None] | None = None
+
+    # -- the app's side ----------------------------------------------------------------------------
+
+    def __aiter__(self) -> OutputAudioStream:
+        return self
+
+    async def __anext__(self) -> OutputAudioChunk | AudioInterrupted:
+        while not self._queue:
+            if self._finished:
+                if self._exc is not None:
+                    raise self._exc
+                raise StopAsyncIteration
+            if self._wake is None or self._wake.done():
+                self._wake = asyncio.get_running_loop().create_future()
+            await asyncio.shield(self._wake)
+        item = self._queue.popleft()
+        if isinstance(item, OutputAudioChunk):
+            self.tracker.queued(item.item_id, len(item.data), item.content_index)
+        return item
+
+    async def __aenter__(self) -> OutputAudioStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop receiving audio; iteration ends once what is queued is read."""
+        self._end(None)
+        self._on_close(self)
+
+    def read_nowait(self) -> list[OutputAudioChunk | AudioInterrupted]:
+        """Everything queued now, without waiting (for players that poll)."""
+        items = []
+        while self._queue:
+            item = self._queue.popleft()
+            if isinstance(item, OutputAudioChunk):
+                self.tracker.queued(item.item_id, len(item.data), item.content_index)
+            items.append(item)
+        return items
+
+    # -- the reader's side -------------------------------------------------------------------------
+
+    def _audio(
+        self, response_id: str, item_id: str, content_index: int, wire: AudioFormat, data: bytes
+    ) -> None:
+        if self._finished:
+            return
+        key = (response_id, item_id, content_index)
+        converter = self._converters.get(key)
+        if converter is None or converter.wire_format != wire:
+            converter = self._converters[key] = OutputConverter(
+                wire, self.sample_rate, self.encoding, self.channels, quality=self.quality
+            )
+        self._put(OutputAudioChunk(response_id, item_id, content_index, converter.convert(data)))
+
+    def _audio_done(
+        self, response_id: str, item_id: str | None = None, content_index: int | None = None
+    ) -> None:
+        """End of a part (or, with only ``response_id``, of every part of the response): flush."""
+        for key in [k for k in self._converters if k[0] == response_id]:
+            if item_id is not None and (key[1], key[2]) != (item_id, content_index):
+                continue
+            tail = self._converters.pop(key).flush()
+            if not self._finished:
+                self._put(OutputAudioChunk(key[0], key[1], key[2], tail))
+
+    def _interrupted(self, marker: AudioInterrupted) -> None:
+        self._converters.clear()
+        self._queue = deque(i for i in self._queue if isinstance(i, AudioInterrupted))
+        self.tracker.flush()
+        if not self._finished:
+            self._queue.append(marker)
+            self._notify()
+
+    def _end(self, exc: BaseException | None) -> None:
+        if not self._finished:
+            self._finished = True
+            self._exc = exc
+            self._converters.clear()
+            self._notify()
+
+    def _put(self, item: OutputAudioChunk) -> None:
+        if item.data:
+            self._queue.append(item)
+            self._notify()
+
+    def _notify(self) -> None:
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)

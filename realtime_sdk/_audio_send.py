@@ -1,0 +1,125 @@
+"""Application audio into ``input_audio_buffer.append``: convert, cut into chunks, append in order.
+
+Theory of operation
+-------------------
+``send(samples, sample_rate, channels, encoding)`` converts with one
+:class:`~realtime_sdk.audio.InputConverter`, kept for as long as the input's description (rate, channels,
+encoding) and the session's input format stay the same.  When the input changes, the old converter is
+flushed first (its held-back tail is sent, nothing is lost); when the *session's* format changed, the old
+tail and any partial chunk are dropped instead, since the server now reads the buffer differently.
+
+Converted bytes go through a :class:`~realtime_sdk.audio.Chunker` so that every append carries exactly
+``chunk_ms`` of audio; ``flush()`` sends the converter's tail and the last partial chunk, and must run before
+a commit (``commit_audio`` does it).  A lock keeps appends from concurrent callers in one piece each.
+
+Paused (``start_audio_paused`` or ``pause_audio()``), ``send`` drops its input and the converter and
+chunker are reset: audio given before the pause that was still held back (up to one chunk plus the
+resampler's look-ahead, about 40 + 40 ms) is dropped too.  Call ``flush_audio()`` before pausing to send it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Final
+
+from .audio import (
+    AudioChunk,
+    AudioFormat,
+    Chunker,
+    Encoding,
+    InputConverter,
+    Quality,
+    bytes_per_ms,
+)
+
+__all__ = ["DEFAULT_CHUNK_MS", "AudioSender"]
+
+DEFAULT_CHUNK_MS: Final = 40
+"""Audio per ``input_audio_buffer.append``.  40 ms: each append is a JSON text frame with base64 inside
+(about 130 bytes of envelope plus a third more for base64), so 20 ms chunks spend twice the frames and
+per-event server work for nothing, while 100 ms chunks make every sample wait up to 100 ms before the
+server's VAD sees it.  40 ms keeps the added delay below a typical 200-500 ms VAD silence window's
+resolution and 25 frames a second; a 16 kHz microphone's 20 ms buffers go out in pairs."""
+
+
+class AudioSender:
+    def __init__(
+        self,
+        append: Callable[[bytes], Awaitable[None]],
+        wire_format: Callable[[], AudioFormat],
+        *,
+        chunk_ms: float = DEFAULT_CHUNK_MS,
+        paused: bool = False,
+        quality: Quality = "HQ",
+    ) -> None:
+        self._append = append
+        self._wire_format = wire_format
+        self.chunk_ms = chunk_ms
+        self.quality: Quality = quality
+        self.paused = paused
+        self._converter: InputConverter | None = None
+        self._key: tuple[AudioFormat, int, int, Encoding] | None = None
+        self._chunker: Chunker | None = None
+        self._chunk_format: AudioFormat = "audio/pcm"
+        self._lock = asyncio.Lock()
+        self.sent_ms = 0.0
+        """Milliseconds of audio appended so far, over the whole session."""
+
+    async def send(
+        self, samples: AudioChunk, sample_rate: int, channels: int, encoding: Encoding | None
+    ) -> None:
+        if self.paused:
+            self.reset()
+            return
+        async with self._lock:
+            carried, converter = self._converter_for(sample_rate, channels, encoding or "pcm16")
+            await self._push(carried + converter.convert(samples))
+
+    async def flush(self) -> None:
+        """Send what the converter and the chunker hold back (end of a turn)."""
+        async with self._lock:
+            if self._converter is not None:
+                await self._push(self._converter.flush())
+            if self._chunker is not None:
+                rest = self._chunker.flush()
+                if rest:
+                    await self._emit(rest)
+
+    def reset(self) -> None:
+        """Drop held-back audio (pause, a cleared input buffer)."""
+        if self._converter is not None:
+            self._converter.reset()
+        if self._chunker is not None:
+            self._chunker.reset()
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _converter_for(
+        self, sample_rate: int, channels: int, encoding: Encoding
+    ) -> tuple[bytes, InputConverter]:
+        """The converter for this input, and the old converter's tail when it was replaced."""
+        wire = self._wire_format()
+        key = (wire, sample_rate, channels, encoding)
+        if key == self._key and self._converter is not None:
+            return b"", self._converter
+        converter = InputConverter(wire, sample_rate, channels, encoding, quality=self.quality)
+        carried = b""
+        old = self._converter
+        if old is not None and old.wire_format == wire:
+            carried = old.flush()
+        if self._chunker is None or self._chunk_format != wire:
+            self._chunker = Chunker.for_duration(self.chunk_ms, wire)
+            self._chunk_format = wire
+        self._converter, self._key = converter, key
+        return carried, converter
+
+    async def _push(self, data: bytes) -> None:
+        if self._chunker is None:
+            return
+        for chunk in self._chunker.push(data):
+            await self._emit(chunk)
+
+    async def _emit(self, chunk: bytes) -> None:
+        await self._append(chunk)
+        self.sent_ms += len(chunk) / bytes_per_ms(self._chunk_format)
