@@ -9,6 +9,9 @@
 """
 
 from . import errors, events, types
+from ._audio_io import PushToTalk
+from ._audio_out import AudioInterrupted, OutputAudioChunk, OutputAudioStream, PlaybackTracker
+from ._reconnect import ReconnectPolicy
 from .client_secrets import ClientSecret, create_client_secret
 from .errors import (
     AuthenticationError,
@@ -28,7 +31,9 @@ from .errors import (
     ServerError,
 )
 from .events import UnknownServerEvent
+from .local_events import Reconnected, SessionEvent, ToolCallFinished, ToolCallStarted
 from .session import RealtimeSession, ResponseHandle, SessionOptions
+from .tools import Tool, ToolCall, ToolRegistry, ToolResult, tool
 from .types import (
     AudioConfiguration,
     AudioInput,
@@ -46,6 +51,7 @@ from .types import (
 __all__ = [
     "AudioConfiguration",
     "AudioInput",
+    "AudioInterrupted",
     "AudioOutput",
     "AuthenticationError",
     "ClientSecret",
@@ -58,25 +64,39 @@ __all__ = [
     "InputAudioTranscription",
     "InsecureTransportError",
     "NotFoundError",
+    "OutputAudioChunk",
+    "OutputAudioStream",
     "PCMAAudioFormat",
     "PCMAudioFormat",
     "PCMUAudioFormat",
     "PermissionDeniedError",
+    "PlaybackTracker",
     "ProtocolError",
+    "PushToTalk",
     "RateLimitError",
     "RealtimeError",
     "RealtimeSession",
+    "ReconnectPolicy",
+    "Reconnected",
     "ResponseActiveError",
     "ResponseFailedError",
     "ResponseHandle",
     "SemanticTurnDetection",
     "ServerError",
+    "SessionEvent",
     "SessionOptions",
     "SessionProperties",
+    "Tool",
+    "ToolCall",
+    "ToolCallFinished",
+    "ToolCallStarted",
+    "ToolRegistry",
+    "ToolResult",
     "TurnDetection",
     "UnknownServerEvent",
     "create_client_secret",
     "errors",
     "events",
+    "tool",
     "types",
 ]

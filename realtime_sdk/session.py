@@ -21,6 +21,11 @@ When the reader ends — ``close()``, a server close, a dropped connection, a mi
 fails every waiter, handle and stream with the same ``ConnectionClosed(code, reason)``.  ``close()`` stops
 the reader by closing the websocket from outside (never by cancelling ``receive()``), then waits for the
 reader and for handler tasks, so no task outlives the session.
+
+With a ``ReconnectPolicy`` an abnormal end does not reach ``_shutdown``: ``_connection_lost`` fails only
+what belonged to that connection, sends wait at a gate (``_ready``), and ``_reconnect.py`` opens a new
+connection, restores configuration and conversation, emits ``Reconnected`` and opens the gate.  Function
+calls are run and answered by ``_tool_runner.py``, an observer like the conversation.
 """
 
 from __future__ import annotations
@@ -29,14 +34,17 @@ import asyncio
 import itertools
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any, Literal, TypedDict, TypeVar, Unpack
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import Any, Literal, TypedDict, TypeVar, Unpack, cast
 
 import aiohttp
 import msgspec
 from msgspec import UNSET
 
 from . import _config
+from ._audio_io import AudioIO, InterruptCallback, PushToTalk
+from ._audio_out import OutputAudioStream, PlaybackTracker
+from ._audio_send import DEFAULT_CHUNK_MS
 from ._connect import Endpoint, TokenProvider, check_transport, open_websocket
 from ._generated import (
     ConversationItemAdded,
@@ -67,10 +75,13 @@ from ._generated import (
     SessionUpdated,
 )
 from ._handlers import HandlerRegistry, ItemHandler, describe, handler_key
+from ._reconnect import Reconnector, ReconnectPolicy, abandoned_responses
 from ._responses import METADATA_KEY, ResponseHandle, merge_metadata, new_tag
 from ._streams import EventStream
+from ._tool_runner import ToolRunner
 from ._waiters import HARMLESS_ERROR_CODES, Waiter, Waiters
-from .conversation import Conversation
+from .audio import AudioChunk, Encoding, Quality
+from .conversation import Conversation, HistoryItem, history_events
 from .errors import (
     ConnectionClosed,
     ConnectTimeoutError,
@@ -79,6 +90,8 @@ from .errors import (
     ServerError,
 )
 from .events import AnyServerEvent, ClientEvent, decode, encode
+from .local_events import LocalEvent, SessionEvent
+from .tools import DEFAULT_TIMEOUT, Tool, ToolCall, ToolRegistry
 
 __all__ = ["DEFAULT_URL", "HARMLESS_ERROR_CODES", "RealtimeSession", "ResponseHandle", "SessionOptions"]
 
@@ -95,6 +108,7 @@ class SessionOptions(TypedDict, total=False):
 
     session_properties: RealtimeSessionCreateRequestGA | dict[str, Any] | None
     start_audio_paused: bool
+    audio_chunk_ms: float
     headers: Mapping[str, str] | None
     http: aiohttp.ClientSession | None
     allow_insecure: bool
@@ -103,6 +117,11 @@ class SessionOptions(TypedDict, total=False):
     close_timeout: float
     max_queued_events: int
     on_active: Literal["wait", "raise"]
+    tools: Sequence[Tool | Callable[..., Any]] | ToolRegistry | None
+    auto_execute: bool
+    tool_timeout: float | None
+    history: Sequence[HistoryItem] | None
+    reconnect: ReconnectPolicy | None
 
 
 class RealtimeSession:
@@ -124,6 +143,14 @@ class RealtimeSession:
         and ``query`` add to the handshake.  ``http`` shares an existing ``aiohttp.ClientSession`` (it is not
         closed here).  ``allow_insecure`` allows sending the key over ``ws://`` to a host off loopback.
         ``max_queued_events`` bounds each event buffer.  ``on_active`` is the default of ``create_response``.
+        ``start_audio_paused`` starts with ``send_audio`` muted; ``audio_chunk_ms`` is the audio per append.
+
+        ``tools`` (functions, ``Tool``s or a ``ToolRegistry``) are added to ``session_properties.tools``;
+        with ``auto_execute`` (default) the SDK runs the model's calls (``tool_timeout`` seconds each) and
+        asks for the next response itself, else the app answers with ``send_tool_result``.  ``history``
+        (messages, function calls and outputs) is added in order before ``connect()`` returns.
+        ``reconnect`` (a ``ReconnectPolicy``) replaces a dropped or expiring connection and restores the
+        conversation (see ``_reconnect.py``); without it a lost connection ends the session.
         """
         endpoint = Endpoint.openai(base_url, api_key=api_key, model=model, query=query)
         self._setup(endpoint, **options)
@@ -180,6 +207,7 @@ class RealtimeSession:
         *,
         session_properties: RealtimeSessionCreateRequestGA | dict[str, Any] | None = None,
         start_audio_paused: bool = False,
+        audio_chunk_ms: float = DEFAULT_CHUNK_MS,
         headers: Mapping[str, str] | None = None,
         http: aiohttp.ClientSession | None = None,
         allow_insecure: bool = False,
@@ -188,10 +216,14 @@ class RealtimeSession:
         close_timeout: float = 5.0,
         max_queued_events: int = 2048,
         on_active: Literal["wait", "raise"] = "wait",
+        tools: Sequence[Tool | Callable[..., Any]] | ToolRegistry | None = None,
+        auto_execute: bool = True,
+        tool_timeout: float | None = DEFAULT_TIMEOUT,
+        history: Sequence[HistoryItem] | None = None,
+        reconnect: ReconnectPolicy | None = None,
     ) -> None:
         self._endpoint = endpoint
         self._initial = _config.normalise(_config.as_properties(session_properties))
-        self._audio_paused = start_audio_paused
         self._headers = dict(headers or {})
         self._http = http
         self._own_http = http is None
@@ -205,11 +237,14 @@ class RealtimeSession:
 
         self._ws: aiohttp.ClientWebSocketResponse[Literal[False]] | None = None
         self._reader: asyncio.Task[None] | None = None
-        self._closed: ConnectionClosed | None = None
+        self._closed: RealtimeError | None = None
+        self._closing = False
+        self._ready: asyncio.Future[None] | None = None
+        """While reconnecting: the gate every send waits at (set when the new connection is ready)."""
         self._close_reason = ""
         self._ids = itertools.count(1)
         self._id_prefix = f"sdk_{secrets.token_hex(4)}_"
-        self._events: EventStream[AnyServerEvent] = EventStream(max_queued_events, name="session events")
+        self._events: EventStream[SessionEvent] = EventStream(max_queued_events, name="session events")
         self._waiters = Waiters()
         self._handles_by_tag: dict[str, ResponseHandle] = {}
         self._handles_by_id: dict[str, ResponseHandle] = {}
@@ -220,9 +255,18 @@ class RealtimeSession:
         self.conversation = Conversation()
         """Conversation state (items, transcripts, audio received and played, usage), fed every event."""
         self._observers: list[Callable[[AnyServerEvent], None]] = [self.conversation.receive]
+        self._audio_io = AudioIO(self, chunk_ms=audio_chunk_ms, start_paused=start_audio_paused)
         self._config = RealtimeSessionCreateRequestGA()
         self.server_session: ServerSession | None = None
         """The session as the server last described it (``session.created`` / ``session.updated``)."""
+        registry = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools or ())
+        self._tools = ToolRunner(self, registry, auto_execute=auto_execute, timeout=tool_timeout)
+        self._link = Reconnector(self, reconnect)
+        self._tools.on_change = self._link.poke
+        self._observers += [self._tools.observe, self._link.observe]
+        self._history = list(history or ())
+        if len(registry):
+            self._initial = _with_tools(self._initial, registry)
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("open" if self._ws is not None else "new")
@@ -239,25 +283,17 @@ class RealtimeSession:
 
     async def connect(self) -> None:
         """Handshake, ``session.created``, the configured ``session.update``, ``session.updated``."""
-        if self._ws is not None:
+        if self._ws is not None or self._link.armed:
             raise RealtimeError("a RealtimeSession connects once; create a new one to reconnect")
         if self._http is None:
             self._http = aiohttp.ClientSession()
         try:
             async with asyncio.timeout(self._connect_timeout):
-                self._ws = await open_websocket(
-                    self._http,
-                    self._endpoint,
-                    headers=self._headers,
-                    handshake_timeout=None,
-                    heartbeat=self._heartbeat,
-                    ws_close_timeout=self._close_timeout,
-                )
-                created = self._waiters.expect(("session.created",))
-                self._reader = asyncio.create_task(self._read(self._ws), name="realtime_sdk reader")
-                await self._await(created)
+                await self._open()
                 if self._initial != RealtimeSessionCreateRequestGA():
                     await self.update_session(self._initial)
+                if self._history:
+                    await self._create_items(history_events(self._history), gated=False)
         except TimeoutError:
             await self._abort()
             raise ConnectTimeoutError(
@@ -266,19 +302,24 @@ class RealtimeSession:
         except BaseException:
             await self._abort()
             raise
+        self._link.connected()
         log.info("connected to %s", self._endpoint.url.with_query(None))
 
     async def close(self) -> None:
-        """Close the connection and wait for the reader and handler tasks.  Safe to call twice."""
+        """Close the connection and wait for the reader, tool and handler tasks.  Safe to call twice."""
+        self._closing = True
+        await self._link.aclose()
         ws, reader = self._ws, self._reader
         if ws is not None and not ws.closed:
             self._close_reason = "closed by the client"
             await ws.close()
-        if ws is not None:
+        if ws is not None or self._ready is not None:
             # Unblocks a reader waiting for room in a stream nobody will read any more.
-            self._shutdown(ConnectionClosed(ws.close_code, self._close_reason))
+            code = ws.close_code if ws is not None else None
+            self._shutdown(ConnectionClosed(code, self._close_reason or "closed by the client"))
         if reader is not None and reader is not asyncio.current_task():
             await reader
+        await self._tools.aclose()
         await self._handlers.finish(self._close_timeout)
         if self._own_http and self._http is not None:
             http, self._http = self._http, None
@@ -295,21 +336,103 @@ class RealtimeSession:
     def closed(self) -> bool:
         return self._closed is not None
 
+    # -- audio: thin delegates to the pipeline in _audio_io.py ---------------------------------------------
+
     @property
     def audio_paused(self) -> bool:
-        """Whether microphone-style input is paused (``start_audio_paused``; used by ``send_audio``)."""
-        return self._audio_paused
+        """Whether ``send_audio`` drops its input (``start_audio_paused``, ``pause_audio``)."""
+        return self._audio_io.sender.paused
 
     def pause_audio(self) -> None:
-        self._audio_paused = True
+        """Mute: ``send_audio`` drops its input until ``resume_audio``.  Audio still held back from before
+        (up to one chunk plus the resampler's look-ahead) is dropped too: ``flush_audio()`` first to keep it."""
+        self._audio_io.sender.paused = True
+        self._audio_io.sender.reset()
 
     def resume_audio(self) -> None:
-        self._audio_paused = False
+        self._audio_io.sender.paused = False
+
+    async def send_audio(
+        self,
+        samples: AudioChunk,
+        sample_rate: int = 24000,
+        channels: int = 1,
+        encoding: Encoding | None = None,
+    ) -> None:
+        """Send microphone, file or telephone audio; it is converted to the session's input format.
+
+        ``samples``: bytes (PCM16 little-endian, or ``encoding="float32"``, ``"pcmu"``, ``"pcma"``) or a numpy
+        array (int16, float32/float64 in [-1, 1]; 1-D, or ``(frames, channels)``).  Resampled to 24 kHz
+        PCM16, or to 8 kHz G.711 for a ``audio/pcmu``/``audio/pcma`` session (μ-law at 8 kHz into a μ-law
+        session passes through untouched).  Appended in chunks of ``audio_chunk_ms`` (constructor; default
+        40 ms, see ``_audio_send.DEFAULT_CHUNK_MS`` for why).  Dropped while paused.
+        """
+        await self._audio_io.send(samples, sample_rate, channels, encoding)
+
+    async def flush_audio(self) -> None:
+        """Send what ``send_audio`` still holds back (resampler tail, partial chunk).  ``commit_audio`` does it."""
+        await self._audio_io.sender.flush()
+
+    def output_audio(
+        self,
+        *,
+        sample_rate: int = 24000,
+        encoding: Encoding = "pcm16",
+        channels: int = 1,
+        quality: Quality = "HQ",
+    ) -> OutputAudioStream:
+        """The assistant's audio from now on, converted for a player: ``async for chunk in stream``.
+
+        Yields ``OutputAudioChunk(response_id, item_id, content_index, data)`` and, when playback is
+        interrupted, ``AudioInterrupted(...)``: flush the player then.  ``stream.tracker.played(nbytes)``
+        reports playback (from any thread) so that interruptions truncate at what was heard.  Create it
+        before the response starts: a stream only sees audio that arrives after it was made.  Unread audio
+        waits in the stream (never blocking the reader); ``close()`` it, or leave ``async with``, when done.
+        """
+        return self._audio_io.output_stream(sample_rate, encoding, channels, quality)
+
+    def playback_tracker(
+        self, *, sample_rate: int = 24000, encoding: Encoding = "pcm16", channels: int = 1
+    ) -> PlaybackTracker:
+        """A playback clock for audio the app plays from elsewhere (``handle.audio()``, its own conversion):
+        call ``tracker.queued(item_id, nbytes)`` when bytes go to the player and ``tracker.played(nbytes)``
+        as it consumes them."""
+        return self._audio_io.tracker(sample_rate, encoding, channels)
+
+    def mark_played(self, item_id: str, ms: float, content_index: int = 0) -> None:
+        """The player is ``ms`` milliseconds into this part (earlier parts count as fully played)."""
+        self.conversation.mark_played(item_id, ms, content_index)
+
+    async def interrupt(
+        self, played_ms: Mapping[str, float] | None = None, *, cancel: bool | None = None
+    ) -> list[ClientEvent]:
+        """Stop the assistant where the user stopped hearing it; returns the events sent.
+
+        Output streams get an ``AudioInterrupted`` marker, ``on_interrupt`` callbacks run, then
+        ``response.cancel`` (unless server VAD cancels by itself; ``cancel`` forces it either way),
+        ``conversation.item.truncate`` at what was heard and deletes of parts nobody heard are sent.
+        Server VAD's ``speech_started`` does the same by itself when ``interrupt_response`` is on.
+        """
+        return await self._audio_io.interrupt(played_ms, cancel=cancel)
+
+    def on_interrupt(self, callback: InterruptCallback) -> InterruptCallback:
+        """Decorator: ``callback(AudioInterrupted)`` on every interruption (sync, or async run as a task)."""
+        self._audio_io.on_interrupt(callback)
+        return callback
+
+    def push_to_talk(self, *, interrupt: bool = True, **response_fields: Any) -> PushToTalk:
+        """``async with session.push_to_talk() as turn: await turn.send(audio, sample_rate=16000)``; on exit
+        the turn is committed and ``turn.response`` is the handle of the response asked for."""
+        return PushToTalk(self, self._audio_io, interrupt=interrupt, response_fields=response_fields)
 
     # -- receiving ------------------------------------------------------------------------------------------
 
-    def __aiter__(self) -> AsyncIterator[AnyServerEvent]:
-        """``async for event in session``: every server event, typed; ``ConnectionClosed`` at the end."""
+    def __aiter__(self) -> AsyncIterator[SessionEvent]:
+        """``async for event in session``: every server event, typed; ``ConnectionClosed`` at the end.
+
+        The SDK's own events (``Reconnected``, ``ToolCallStarted``, ``ToolCallFinished``) come in between.
+        Across a reconnect the iteration goes on; it ends with the error that ended the session.
+        """
         return self._events.__aiter__()
 
     def on(self, event_type: type[E] | str, handler: Callable[[E], Any] | None = None) -> Any:
@@ -384,12 +507,14 @@ class RealtimeSession:
 
     async def commit_audio(self) -> InputAudioBufferCommitted:
         """Commit the input buffer as a user item; returns ``input_audio_buffer.committed``."""
+        await self._audio_io.sender.flush()
         event = await self._request(InputAudioBufferCommit(), ("input_audio_buffer.committed",))
         assert isinstance(event, InputAudioBufferCommitted)
         return event
 
     async def clear_audio(self) -> None:
         """Discard the input buffer; returns once the server confirmed."""
+        self._audio_io.sender.reset()
         await self._request(InputAudioBufferClear(), ("input_audio_buffer.cleared",))
 
     async def add_item(
@@ -456,6 +581,9 @@ class RealtimeSession:
         raises ``ResponseActiveError``).  Out-of-band responses (``conversation="none"``) never wait.
         """
         params = params or RealtimeResponseCreateParams()
+        if isinstance(fields.get("tools"), list):
+            # Functions and Tools become definitions (and the session can run them when called).
+            fields["tools"] = self._tools.add_tools(fields["tools"])
         if fields:
             params = msgspec.structs.replace(params, **fields)
         out_of_band = params.conversation == "none"
@@ -483,6 +611,23 @@ class RealtimeSession:
         event = ResponseCancel() if response_id is None else ResponseCancel(response_id=response_id)
         await self.send(event)
 
+    # -- tools ----------------------------------------------------------------------------------------------
+
+    @property
+    def tools(self) -> ToolRegistry:
+        """The tools the session runs when the model calls them (``tools=`` and per-response tools)."""
+        return self._tools.registry
+
+    def send_tool_result(self, call: ToolCall, output: object, *, is_error: bool = False) -> None:
+        """Answer a call the app was handed (``auto_execute=False``; ``ToolCallStarted.call``).
+
+        ``output`` is sent as is when a string, else as JSON; ``is_error`` sends ``{"error": output}``.
+        Returns at once: the output is sent (after the call's response is done, in call order) and one new
+        response is asked for when every call of that response has its result.  Raises
+        ``ConfigurationError`` for a call that is not waiting for a result.
+        """
+        self._tools.answer(call, output, is_error=is_error)
+
     # -- internals: requests -------------------------------------------------------------------------------
 
     def _with_id(self, event: E) -> tuple[E, str]:
@@ -492,7 +637,9 @@ class RealtimeSession:
         event_id = f"{self._id_prefix}{next(self._ids)}"
         return msgspec.structs.replace(event, event_id=event_id), event_id  # type: ignore[type-var]
 
-    async def _send(self, event: ClientEvent) -> None:
+    async def _send(self, event: ClientEvent, *, gated: bool = True) -> None:
+        if gated:
+            await self._wait_ready()
         ws = self._ws
         if self._closed is not None:
             raise self._closed
@@ -513,14 +660,22 @@ class RealtimeSession:
             self._waiters.forget(waiter)
 
     async def _request(
-        self, event: ClientEvent, types: tuple[str, ...], match: Callable[[Any], bool] | None = None
+        self,
+        event: ClientEvent,
+        types: tuple[str, ...],
+        match: Callable[[Any], bool] | None = None,
+        *,
+        gated: bool = True,
     ) -> Any:
         if self._closed is not None:
             raise self._closed
+        if gated:
+            # Before the waiter exists: a request waiting for a reconnect belongs to the next connection.
+            await self._wait_ready()
         event, event_id = self._with_id(event)
         waiter = self._waiters.expect(types, match or _anything, event_id)
         try:
-            await self._send(event)
+            await self._send(event, gated=False)
         except BaseException:
             self._waiters.forget(waiter)
             raise
@@ -541,6 +696,7 @@ class RealtimeSession:
     async def _start_response(
         self, params: RealtimeResponseCreateParams, *, out_of_band: bool
     ) -> ResponseHandle:
+        await self._wait_ready()
         tag = new_tag()
         user_meta = params.metadata if isinstance(params.metadata, dict) else None
         params = msgspec.structs.replace(params, metadata=merge_metadata(user_meta, tag))
@@ -549,7 +705,7 @@ class RealtimeSession:
         self._handles_by_tag[tag] = handle
         waiter = self._waiters.expect((), event_id=event_id, future=handle._created)
         try:
-            await self._send(event)
+            await self._send(event, gated=False)
             await handle._created_or_error()
         except RealtimeError as exc:
             self._handles_by_tag.pop(tag, None)
@@ -587,13 +743,17 @@ class RealtimeSession:
                     break
         finally:
             closing = ws.close_code if ws.close_code is not None else code
-            self._shutdown(ConnectionClosed(closing, reason or self._close_reason))
             log.info("connection closed (code=%s)", closing)
+            self._reader_ended(ConnectionClosed(closing, reason or self._close_reason))
 
-    def _shutdown(self, exc: ConnectionClosed) -> None:
+    def _shutdown(self, exc: RealtimeError) -> None:
         if self._closed is not None:
             return
         self._closed = exc
+        ready, self._ready = self._ready, None
+        if ready is not None and not ready.done():
+            ready.set_exception(exc)
+            ready.exception()  # nobody may be waiting at the gate
         self._waiters.fail_all(exc)
         handles = {id(h): h for h in (*self._handles_by_tag.values(), *self._handles_by_id.values())}
         self._handles_by_tag.clear()
@@ -604,15 +764,22 @@ class RealtimeSession:
             if not fut.done():
                 fut.set_exception(exc)
         self._events.close(exc)
+        self._audio_io.close(exc)
 
     async def _dispatch(self, event: AnyServerEvent) -> None:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("recv %s", describe(event))
+        if self._link.is_echo(event):
+            # A restored item's acknowledgement: the app and the conversation saw this item once already.
+            if event.type in self._waiters:
+                self._waiters.resolve(event.type, event)
+            return
         for observer in self._observers:
             try:
                 observer(event)
             except Exception:
                 log.exception("observer %r failed on %s", observer, event.type)
+        await self._audio_io.on_event(event)
         kind = event.type
         if isinstance(event, Error):
             if self._waiters.claim_error(event):
@@ -621,9 +788,13 @@ class RealtimeSession:
             self._waiters.resolve(kind, event)
         if isinstance(event, SessionCreated | SessionUpdated):
             self.server_session = event.session
+        if self._link.hides(event):
+            return  # the new connection's greeting and configuration, while restoring
         await self._route_response(event)
         self._handlers.dispatch(kind, event)
         await self._events.put(event)
+        for notice in self._tools.take_notices():
+            await self._emit(notice)
 
     async def _route_response(self, event: AnyServerEvent) -> None:
         if isinstance(event, ResponseCreated):
@@ -654,6 +825,128 @@ class RealtimeSession:
             handle = self._handles_by_id.get(rid) if isinstance(rid, str) else None
             if handle is not None:
                 await handle._feed(event)
+
+    # -- internals: connections come and go (reconnect, rollover; see _reconnect.py) ------------------------
+
+    async def _open(self) -> None:
+        """A new websocket and its reader; returns once ``session.created`` arrived on it."""
+        assert self._http is not None
+        self._ws = await open_websocket(
+            self._http,
+            self._endpoint,
+            headers=self._headers,
+            handshake_timeout=None,
+            heartbeat=self._heartbeat,
+            ws_close_timeout=self._close_timeout,
+        )
+        created = self._waiters.expect(("session.created",))
+        self._reader = asyncio.create_task(self._read(self._ws), name="realtime_sdk reader")
+        await self._await(created)
+
+    async def _resend_configuration(self) -> None:
+        # The whole confirmed configuration, as one update: a new server session starts from defaults.
+        if self._config != RealtimeSessionCreateRequestGA():
+            await self._request(SessionUpdate(session=self._config), ("session.updated",), gated=False)
+
+    async def _create_items(self, events: list[ClientEvent], *, gated: bool) -> None:
+        """Send ``conversation.item.create`` events back to back, then wait for every acknowledgement."""
+        waiters: list[Waiter] = []
+        try:
+            for event in events:
+                if isinstance(event, ConversationItemCreate) and not isinstance(event.item.id, str):
+                    item = msgspec.structs.replace(event.item, id=f"item_{secrets.token_hex(12)}")
+                    event = msgspec.structs.replace(event, item=item)
+                event, event_id = self._with_id(event)
+                if isinstance(event, ConversationItemCreate):
+                    item_id = event.item.id
+                    waiters.append(
+                        self._waiters.expect(
+                            ("conversation.item.added", "conversation.item.created"),
+                            lambda e, i=item_id: e.item.id == i,  # type: ignore[misc]
+                            event_id,
+                        )
+                    )
+                await self._send(event, gated=gated)
+            for waiter in waiters:
+                await waiter.future
+        finally:
+            for waiter in waiters:
+                self._waiters.forget(waiter)
+
+    @property
+    def _reconnecting(self) -> bool:
+        return self._ready is not None and self._closed is None
+
+    async def _wait_ready(self) -> None:
+        while self._ready is not None:
+            await asyncio.shield(self._ready)
+        if self._closed is not None:
+            raise self._closed
+
+    def _reader_ended(self, closed: ConnectionClosed) -> None:
+        if self._closed is not None:
+            return
+        if self._link.reconnecting:
+            self._connection_lost(closed)  # a connection of a reconnect attempt: the attempt fails
+        elif self._link.should_reconnect(closed):
+            lost = self._connection_lost(closed)
+            self._link.start(closed, lost)
+        else:
+            self._shutdown(closed)
+
+    def _connection_lost(self, closed: ConnectionClosed) -> tuple[str, ...]:
+        """Drop what belonged to the connection, keep the session; sends wait at the gate from now on."""
+        if self._ready is None:
+            self._ready = asyncio.get_running_loop().create_future()
+        self._ws = None
+        self._waiters.fail_all(closed)
+        handles = {id(h): h for h in (*self._handles_by_tag.values(), *self._handles_by_id.values())}
+        self._handles_by_tag.clear()
+        self._handles_by_id.clear()
+        for handle in handles.values():
+            handle._fail(closed)
+        lost = abandoned_responses(self.conversation)
+        for done in lost:
+            # Internal state only (the app is told in Reconnected.lost_responses): the runner answers the
+            # complete calls of a lost response on the new connection.
+            self.conversation.receive(done)
+            self._tools.observe(done)
+        self._active.clear()
+        for fut in self._idle_waiters:
+            if not fut.done():
+                fut.set_result(None)
+        return tuple(d.response.id for d in lost if isinstance(d.response.id, str))
+
+    async def _discard_connection(self) -> None:
+        """Close a failed attempt's connection, if it got one, and wait for its reader."""
+        ws, reader = self._ws, self._reader
+        self._ws = None
+        if ws is not None and not ws.closed:
+            await ws.close()
+        if reader is not None and not reader.done() and reader is not asyncio.current_task():
+            await reader
+
+    def _reopen(self) -> None:
+        ready, self._ready = self._ready, None
+        if ready is not None and not ready.done():
+            ready.set_result(None)
+
+    async def _emit(self, event: LocalEvent) -> None:
+        """An SDK event: to the handlers and the session stream, like a server event."""
+        if self._closed is not None:
+            return
+        self._handlers.dispatch(event.type, cast(Any, event))
+        await self._events.put(event)
+
+
+def _with_tools(
+    properties: RealtimeSessionCreateRequestGA, registry: ToolRegistry
+) -> RealtimeSessionCreateRequestGA:
+    """``properties`` with the registry's definitions added to its tools (a same-named one is replaced)."""
+    names = {t.name for t in registry}
+    given = properties.tools if isinstance(properties.tools, list) else []
+    kept = [t for t in given if getattr(t, "name", None) not in names]
+    return msgspec.structs.replace(properties, tools=[*kept, *registry.definitions()])
 
 
 def _anything(_: Any) -> bool:
