@@ -6,12 +6,13 @@ Theory of operation
 2. The pinned datamodel-code-generator turns it into ``models.py`` (msgspec structs, tagged unions).
    Base64 audio fields are typed ``bytes`` through ``--type-overrides``; every struct derives from
    ``realtime_sdk._struct.Struct`` (keyword-only, no GC tracking, ``.type`` for tagged structs).
-3. ``known.py`` lists the values the document knows for each open (plain ``str``) field, as
-   ``Literal`` aliases for type checkers and a ``KNOWN`` table for tests and the local server.
-4. ``__init__.py`` re-exports everything and maps every wire type to its class.
-5. The gate imports the result, builds a ``msgspec.json.Decoder`` for every struct and alias, and checks
-   that every event's tag equals its wire string and that every union decodes.  Generation fails
-   otherwise, so a document that normalisation cannot handle never reaches the package.
+   Open strings are typed ``Literal[<documented values>] | str`` (see ``normalize``); every tagged class
+   declares its wire type to type checkers (``declare_tags``).
+3. ``__init__.py`` re-exports everything and maps every wire type to its class.
+4. The gate imports the result, builds a ``msgspec.json.Decoder`` for every definition of the normalised
+   schema (each must exist under its own name) and checks that every event's tag equals its wire string
+   and that every union decodes.  Generation fails otherwise, so a document that normalisation cannot
+   handle never reaches the package.
 
 Output is deterministic: running twice on the same schema writes the same bytes, which is what
 ``make check-generated`` relies on.
@@ -24,6 +25,7 @@ import contextlib
 import filecmp
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -92,31 +94,32 @@ def run_generator(schema: dict[str, Any], workdir: Path) -> str:
     warnings = [line for line in proc.stderr.splitlines() if "Warning" in line]
     if proc.returncode != 0 or warnings:
         raise SystemExit(f"datamodel-code-generator failed or warned:\n{proc.stderr}")
-    return out.read_text()
+    return declare_tags(out.read_text())
 
 
-def known_values(schema: dict[str, Any]) -> str:
-    lines = [HEADER, '"""Values the API document lists for fields that decode as open strings."""', ""]
-    lines += ["from typing import Literal, TypeAlias", "", ""]
-    table: dict[str, list[str]] = {}
-    for name, body in schema["$defs"].items():
-        if body.get("x-known"):
-            table[name] = list(body["x-known"])
-        for prop, sub in body.get("properties", {}).items():
-            for node in walk(sub):
-                values = node.get("x-known")
-                if values and all(isinstance(v, str) for v in values):
-                    key = f"{name}.{prop}"
-                    table[key] = list(dict.fromkeys(table.get(key, []) + values))
-    for key, values in sorted(table.items()):
-        alias = key.replace(".", "_")
-        literal = ", ".join(json.dumps(v) for v in values)
-        lines.append(f"{alias}: TypeAlias = Literal[{literal}]")
-    lines += ["", "KNOWN: dict[str, tuple[str, ...]] = {"]
-    for key, values in sorted(table.items()):
-        lines.append(f"    {json.dumps(key)}: ({', '.join(json.dumps(v) for v in values)},),")
-    lines += ["}", ""]
-    return "\n".join(lines)
+_CLASS = re.compile(r"^class \w+\((?P<bases>[^)]*)\):\n", re.MULTILINE)
+_TAG = re.compile(r"""\btag=(['"])(?P<tag>[^'"]+)\1""")
+
+
+def declare_tags(models: str) -> str:
+    """Give every tagged class a ``type: ClassVar[Literal["<wire type>"]]`` declaration.
+
+    msgspec keeps the tag out of the fields, so the generator writes no ``type`` annotation and the base
+    class's ``type`` property can only say ``Any``.  A bare ``ClassVar`` annotation creates no attribute
+    (the property still answers at run time, and msgspec ignores class variables) but tells type
+    checkers the exact wire string, so ``if event.type == "response.output_audio.delta":`` narrows a
+    union of events to that class, as ``isinstance`` does.
+    """
+
+    def declare(match: re.Match[str]) -> str:
+        tag = _TAG.search(match["bases"])
+        if tag is None:
+            return match[0]
+        return f"{match[0]}    type: ClassVar[Literal[{json.dumps(tag['tag'])}]]\n"
+
+    declared = _CLASS.sub(declare, models)
+    future = "from __future__ import annotations\n"
+    return declared.replace(future, future + "\nfrom typing import ClassVar, Literal\n", 1)
 
 
 def package_init(schema: dict[str, Any], models: str) -> str:
@@ -129,7 +132,6 @@ def package_init(schema: dict[str, Any], models: str) -> str:
         "",
         "from typing import Final",
         "",
-        "from . import known as known",
         "from .models import *  # noqa: F403",
         "from .models import ClientEvent as ClientEvent",
         "from .models import ServerEvent as ServerEvent",
@@ -159,9 +161,11 @@ def generate(schema_path: Path, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
         "models.py": models,
-        "known.py": known_values(schema),
         "__init__.py": package_init(schema, models),
     }
+    for stale in out_dir.glob("*.py"):
+        if stale.name not in files:  # a module an earlier generator wrote and this one does not
+            stale.unlink()
     for name, text in files.items():
         (out_dir / name).write_text(text)
     _format(out_dir)
@@ -201,12 +205,10 @@ def gate(out_dir: Path, schema: dict[str, Any]) -> None:
         models = module.models
         failures: list[str] = []
         checked = 0
-        for attr in sorted(vars(models)):
-            value = getattr(models, attr)
-            if attr.startswith("_") or getattr(value, "__module__", None) in ("typing", "msgspec"):
-                continue
-            is_struct = isinstance(value, type) and issubclass(value, msgspec.Struct)
-            if not is_struct and not (hasattr(value, "__origin__") or hasattr(value, "__args__")):
+        for attr in sorted(schema["$defs"]):
+            value = getattr(models, attr, None)
+            if value is None:
+                failures.append(f"{attr}: defined in the schema but not generated under that name")
                 continue
             try:
                 msgspec.json.Decoder(value)

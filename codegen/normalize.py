@@ -369,7 +369,8 @@ def open_server_enums(schema: Schema) -> None:
     Real servers send values the document does not list (content parts typed ``audio``/``text`` where the
     document says ``output_audio``/``output_text``; new statuses, reasons, voices).  A ``Literal`` would
     turn each of those into a validation failure of the whole event.  Tags stay constant: they select
-    the struct.  Known values are kept under ``x-known`` for the known-values module.
+    the struct.  Known values are kept under ``x-known``: ``known_values_as_literals`` shows them to type
+    checkers once the unions are settled.
     """
     defs: dict[str, Schema] = schema["$defs"]
     for name in server_reachable(schema):
@@ -433,6 +434,37 @@ def simplify_unions(schema: Schema) -> None:
             for key in UNION_KEYS:
                 node.pop(key, None)
             node.update(only)
+
+
+def known_values_as_literals(schema: Schema) -> None:
+    """An open string keeps its documented values visible: ``Literal["alloy", "ash", ...] | str``.
+
+    msgspec (checked with 0.22) decodes ``Literal[...] | str`` as any string, so an unknown value still
+    decodes, while type checkers and editors see which values the document lists.  (``str | StrEnum``
+    is what msgspec refuses, and the generator emits Literals, not enums, with
+    ``--enum-field-as-literal all``.)  Runs after the unions are settled so the pair is never collapsed
+    again; inside a union the pair is spliced in as two members, so no union nests.  ``x-known`` stays on
+    the Literal member: the known values are also listed in the generated ``KNOWN`` table.
+    """
+    defs: dict[str, Schema] = schema["$defs"]
+    for node in list(walk(defs)):
+        members = union_members(node)
+        if members is not None and any(_is_open(m) for m in members):
+            members[:] = [part for m in members for part in (_literal_or_open(m) if _is_open(m) else [m])]
+    for node in list(walk(defs)):
+        if _is_open(node):
+            node["anyOf"] = _literal_or_open(node)
+            for key in ("type", "x-known"):
+                node.pop(key)
+
+
+def _is_open(node: Schema) -> bool:
+    return bool(node.get("x-known")) and not ({"enum", "const"} | set(UNION_KEYS)) & node.keys()
+
+
+def _literal_or_open(node: Schema) -> list[Schema]:
+    kind, values = node["type"], list(node["x-known"])
+    return [{"type": kind, "enum": values, "x-known": values}, {"type": kind}]
 
 
 def drop_defaults_and_constraints(schema: Schema) -> None:
@@ -569,6 +601,7 @@ RULES: list[Callable[[Schema], None]] = [
     open_server_enums,
     simplify_unions,
     flatten_unions,
+    known_values_as_literals,
     tags_required,
     nullable_optionals,
     add_event_unions,

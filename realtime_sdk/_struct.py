@@ -12,6 +12,8 @@ class Struct(msgspec.Struct, kw_only=True, gc=False):
 
     Tagged structs (every event, every variant of a union) keep their wire ``type`` in the struct's tag;
     ``.type`` reads it, so ``event.type`` works on every event although msgspec stores no field for it.
+    Each generated tagged class also declares ``type: ClassVar[Literal["<wire type>"]]`` (an annotation
+    only, no value): type checkers then know the exact string and narrow unions on ``event.type == ...``.
     """
 
     @property

@@ -235,3 +235,43 @@ def test_an_edited_schema_regenerates_with_each_kind_of_change(tmp_path: Path) -
     assert isinstance(
         decode(b'{"type": "response.hologram.delta", "event_id": "e", "frames": 3}'), UnknownServerEvent
     )
+
+
+def normalized_names(doc: str) -> set[str]:
+    return set(normalize(extract(load_document(shared_or_skip(doc)), doc, "0" * 64))["$defs"])
+
+
+def test_class_names_are_stable_across_document_versions() -> None:
+    old, new = normalized_names(OLD_DOC), normalized_names(NEW_DOC)
+    # everything the older document defines keeps its name; the newer one only adds
+    assert old <= new, sorted(old - new)
+    # no name carries a counter or a collision suffix that would shift when a schema is added elsewhere
+    for name in new:
+        assert not name[-1].isdigit() and "Inline" not in name and "Merged" not in name, name
+
+
+def test_open_strings_show_their_known_values_and_still_accept_new_ones() -> None:
+    hints = msgspec.inspect.type_info(gen.RealtimeResponse).fields  # type: ignore[union-attr]
+    status = next(f.type for f in hints if f.name == "status")
+    members = {type(t).__name__: t for t in status.types}
+    assert set(members["LiteralType"].values) == {
+        "completed",
+        "cancelled",
+        "failed",
+        "incomplete",
+        "in_progress",
+    }
+    assert "StrType" in members  # and any other string decodes too
+    part = msgspec.json.decode(b'{"type": "audio", "transcript": "hi"}', type=gen.ResponseContentPartDonePart)
+    assert part.type == "audio"  # the document says output_audio; the service sends audio
+    assert msgspec.json.decode(b'"not-a-voice-yet"', type=gen.VoiceIdsShared) == "not-a-voice-yet"
+
+
+def test_every_tagged_class_declares_its_wire_type_for_type_checkers() -> None:
+    import typing
+
+    for table in (gen.CLIENT_EVENT_TYPES, gen.SERVER_EVENT_TYPES):
+        for wire, cls in table.items():
+            hint = typing.get_type_hints(cls, include_extras=True)["type"]
+            assert hint == typing.ClassVar[typing.Literal[wire]], (cls, hint)
+            assert "type" not in cls.__struct_fields__  # the tag is not a field

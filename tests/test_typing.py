@@ -25,6 +25,9 @@ def test_mypy_catches_a_wrong_type(tmp_path: Path) -> None:
         "e = decode(b'')\n"
         "if isinstance(e, gen.ResponseOutputAudioDelta):\n"
         "    assert_type(e.delta, str)\n"
+        "def g(e: gen.ServerEvent) -> None:\n"
+        "    if e.type == 'response.output_text.delta':\n"
+        "        assert_type(e, gen.ResponseOutputAudioDelta)\n"
     )
     out, _, status = api.run(["--strict", "--no-incremental", str(bad)])
-    assert status == 1 and "[assert-type]" in out, out
+    assert status == 1 and out.count("[assert-type]") == 2, out

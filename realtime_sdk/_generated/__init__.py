@@ -4,7 +4,6 @@
 
 from typing import Final
 
-from . import known as known
 from .models import *  # noqa: F403
 from .models import ClientEvent as ClientEvent
 from .models import ServerEvent as ServerEvent

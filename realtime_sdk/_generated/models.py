@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar, Literal
+
 from builtins import bytes
 from typing import Any, Literal, TypeAlias
 
@@ -10,7 +12,21 @@ from realtime_sdk._struct import Struct
 
 
 class AudioTranscription(Struct, kw_only=True):
-    model: str | None | UnsetType = UNSET
+    model: (
+        Literal[
+            "whisper-1",
+            "gpt-transcribe",
+            "gpt-live-transcribe",
+            "gpt-4o-mini-transcribe",
+            "gpt-4o-mini-transcribe-2025-12-15",
+            "gpt-4o-transcribe",
+            "gpt-4o-transcribe-diarize",
+            "gpt-realtime-whisper",
+        ]
+        | str
+        | None
+        | UnsetType
+    ) = UNSET
     language: str | None | UnsetType = UNSET
     languages: list[str] | None | UnsetType = UNSET
     keywords: list[str] | None | UnsetType = UNSET
@@ -19,13 +35,27 @@ class AudioTranscription(Struct, kw_only=True):
 
 
 class AudioTranscriptionResponse(Struct, kw_only=True):
-    model: str | None | UnsetType = UNSET
+    model: (
+        Literal[
+            "whisper-1",
+            "gpt-transcribe",
+            "gpt-live-transcribe",
+            "gpt-4o-mini-transcribe",
+            "gpt-4o-mini-transcribe-2025-12-15",
+            "gpt-4o-transcribe",
+            "gpt-4o-transcribe-diarize",
+            "gpt-realtime-whisper",
+        ]
+        | str
+        | None
+        | UnsetType
+    ) = UNSET
     language: str | None | UnsetType = UNSET
     languages: list[str] | None | UnsetType = UNSET
     prompt: str | None | UnsetType = UNSET
 
 
-CallableToolAllowedCaller: TypeAlias = str
+CallableToolAllowedCaller: TypeAlias = Literal["direct", "programmatic"] | str
 
 
 class ConversationCreatedConversation(Struct, kw_only=True):
@@ -34,11 +64,13 @@ class ConversationCreatedConversation(Struct, kw_only=True):
 
 
 class ConversationItemDelete(Struct, kw_only=True, tag_field="type", tag="conversation.item.delete"):
+    type: ClassVar[Literal["conversation.item.delete"]]
     item_id: str
     event_id: str | None | UnsetType = UNSET
 
 
 class ConversationItemDeleted(Struct, kw_only=True, tag_field="type", tag="conversation.item.deleted"):
+    type: ClassVar[Literal["conversation.item.deleted"]]
     event_id: str
     item_id: str
 
@@ -53,6 +85,7 @@ class ConversationItemInputAudioTranscriptionFailedError(Struct, kw_only=True):
 class ConversationItemInputAudioTranscriptionSegment(
     Struct, kw_only=True, tag_field="type", tag="conversation.item.input_audio_transcription.segment"
 ):
+    type: ClassVar[Literal["conversation.item.input_audio_transcription.segment"]]
     event_id: str
     item_id: str
     content_index: int
@@ -64,11 +97,13 @@ class ConversationItemInputAudioTranscriptionSegment(
 
 
 class ConversationItemRetrieve(Struct, kw_only=True, tag_field="type", tag="conversation.item.retrieve"):
+    type: ClassVar[Literal["conversation.item.retrieve"]]
     item_id: str
     event_id: str | None | UnsetType = UNSET
 
 
 class ConversationItemTruncate(Struct, kw_only=True, tag_field="type", tag="conversation.item.truncate"):
+    type: ClassVar[Literal["conversation.item.truncate"]]
     item_id: str
     content_index: int
     audio_end_ms: int
@@ -76,6 +111,7 @@ class ConversationItemTruncate(Struct, kw_only=True, tag_field="type", tag="conv
 
 
 class ConversationItemTruncated(Struct, kw_only=True, tag_field="type", tag="conversation.item.truncated"):
+    type: ClassVar[Literal["conversation.item.truncated"]]
     event_id: str
     item_id: str
     content_index: int
@@ -90,30 +126,35 @@ class ErrorError(Struct, kw_only=True):
     event_id: str | None | UnsetType = UNSET
 
 
-FileInputDetail: TypeAlias = str
+FileInputDetail: TypeAlias = Literal["auto", "low", "high"] | str
 
 
-ImageDetail: TypeAlias = str
+ImageDetail: TypeAlias = Literal["low", "high", "auto", "original"] | str
 
 
 class InputAudioBufferAppend(Struct, kw_only=True, tag_field="type", tag="input_audio_buffer.append"):
+    type: ClassVar[Literal["input_audio_buffer.append"]]
     audio: bytes
     event_id: str | None | UnsetType = UNSET
 
 
 class InputAudioBufferClear(Struct, kw_only=True, tag_field="type", tag="input_audio_buffer.clear"):
+    type: ClassVar[Literal["input_audio_buffer.clear"]]
     event_id: str | None | UnsetType = UNSET
 
 
 class InputAudioBufferCleared(Struct, kw_only=True, tag_field="type", tag="input_audio_buffer.cleared"):
+    type: ClassVar[Literal["input_audio_buffer.cleared"]]
     event_id: str
 
 
 class InputAudioBufferCommit(Struct, kw_only=True, tag_field="type", tag="input_audio_buffer.commit"):
+    type: ClassVar[Literal["input_audio_buffer.commit"]]
     event_id: str | None | UnsetType = UNSET
 
 
 class InputAudioBufferCommitted(Struct, kw_only=True, tag_field="type", tag="input_audio_buffer.committed"):
+    type: ClassVar[Literal["input_audio_buffer.committed"]]
     event_id: str
     item_id: str
     previous_item_id: str | None | UnsetType = UNSET
@@ -122,6 +163,7 @@ class InputAudioBufferCommitted(Struct, kw_only=True, tag_field="type", tag="inp
 class InputAudioBufferDtmfEventReceived(
     Struct, kw_only=True, tag_field="type", tag="input_audio_buffer.dtmf_event_received"
 ):
+    type: ClassVar[Literal["input_audio_buffer.dtmf_event_received"]]
     event: str
     received_at: int
 
@@ -129,6 +171,7 @@ class InputAudioBufferDtmfEventReceived(
 class InputAudioBufferSpeechStarted(
     Struct, kw_only=True, tag_field="type", tag="input_audio_buffer.speech_started"
 ):
+    type: ClassVar[Literal["input_audio_buffer.speech_started"]]
     event_id: str
     audio_start_ms: int
     item_id: str
@@ -137,6 +180,7 @@ class InputAudioBufferSpeechStarted(
 class InputAudioBufferSpeechStopped(
     Struct, kw_only=True, tag_field="type", tag="input_audio_buffer.speech_stopped"
 ):
+    type: ClassVar[Literal["input_audio_buffer.speech_stopped"]]
     event_id: str
     audio_end_ms: int
     item_id: str
@@ -145,6 +189,7 @@ class InputAudioBufferSpeechStopped(
 class InputAudioBufferTimeoutTriggered(
     Struct, kw_only=True, tag_field="type", tag="input_audio_buffer.timeout_triggered"
 ):
+    type: ClassVar[Literal["input_audio_buffer.timeout_triggered"]]
     event_id: str
     audio_start_ms: int
     audio_end_ms: int
@@ -175,16 +220,19 @@ class MCPToolRequireApproval(Struct, kw_only=True):
 
 
 class McpListToolsCompleted(Struct, kw_only=True, tag_field="type", tag="mcp_list_tools.completed"):
+    type: ClassVar[Literal["mcp_list_tools.completed"]]
     event_id: str
     item_id: str
 
 
 class McpListToolsFailed(Struct, kw_only=True, tag_field="type", tag="mcp_list_tools.failed"):
+    type: ClassVar[Literal["mcp_list_tools.failed"]]
     event_id: str
     item_id: str
 
 
 class McpListToolsInProgress(Struct, kw_only=True, tag_field="type", tag="mcp_list_tools.in_progress"):
+    type: ClassVar[Literal["mcp_list_tools.in_progress"]]
     event_id: str
     item_id: str
 
@@ -192,86 +240,102 @@ class McpListToolsInProgress(Struct, kw_only=True, tag_field="type", tag="mcp_li
 Metadata: TypeAlias = dict[str, str] | None
 
 
-NoiseReductionType: TypeAlias = str
+NoiseReductionType: TypeAlias = Literal["near_field", "far_field"] | str
 
 
 class OutputAudioBufferClear(Struct, kw_only=True, tag_field="type", tag="output_audio_buffer.clear"):
+    type: ClassVar[Literal["output_audio_buffer.clear"]]
     event_id: str | None | UnsetType = UNSET
 
 
 class OutputAudioBufferCleared(Struct, kw_only=True, tag_field="type", tag="output_audio_buffer.cleared"):
+    type: ClassVar[Literal["output_audio_buffer.cleared"]]
     event_id: str
     response_id: str
 
 
 class OutputAudioBufferStarted(Struct, kw_only=True, tag_field="type", tag="output_audio_buffer.started"):
+    type: ClassVar[Literal["output_audio_buffer.started"]]
     event_id: str
     response_id: str
 
 
 class OutputAudioBufferStopped(Struct, kw_only=True, tag_field="type", tag="output_audio_buffer.stopped"):
+    type: ClassVar[Literal["output_audio_buffer.stopped"]]
     event_id: str
     response_id: str
 
 
 class PromptCacheBreakpointConfig(Struct, kw_only=True):
-    mode: str
+    mode: Literal["explicit"] | str
 
 
 class RateLimitsUpdatedRateLimitsItem(Struct, kw_only=True):
-    name: str | None | UnsetType = UNSET
+    name: Literal["requests", "tokens"] | str | None | UnsetType = UNSET
     limit: int | None | UnsetType = UNSET
     remaining: int | None | UnsetType = UNSET
     reset_seconds: float | None | UnsetType = UNSET
 
 
 class RealtimeAudioFormatsAudioPcm(Struct, kw_only=True, tag_field="type", tag="audio/pcm"):
-    rate: int | None | UnsetType = UNSET
+    type: ClassVar[Literal["audio/pcm"]]
+    rate: Literal[24000] | int | None | UnsetType = UNSET
 
 
 class RealtimeAudioFormatsAudioPcma(Struct, kw_only=True, tag_field="type", tag="audio/pcma"):
+    type: ClassVar[Literal["audio/pcma"]]
     pass
 
 
 class RealtimeAudioFormatsAudioPcmu(Struct, kw_only=True, tag_field="type", tag="audio/pcmu"):
+    type: ClassVar[Literal["audio/pcmu"]]
     pass
 
 
 class RealtimeConversationItemFunctionCall(Struct, kw_only=True, tag_field="type", tag="function_call"):
+    type: ClassVar[Literal["function_call"]]
     name: str
     arguments: str
     id: str | None | UnsetType = UNSET
-    object: str | None | UnsetType = UNSET
-    status: str | None | UnsetType = UNSET
+    object: Literal["realtime.item"] | str | None | UnsetType = UNSET
+    status: Literal["completed", "incomplete", "in_progress"] | str | None | UnsetType = UNSET
     call_id: str | None | UnsetType = UNSET
 
 
 class RealtimeConversationItemFunctionCallOutput(
     Struct, kw_only=True, tag_field="type", tag="function_call_output"
 ):
+    type: ClassVar[Literal["function_call_output"]]
     call_id: str
     output: str
     id: str | None | UnsetType = UNSET
-    object: str | None | UnsetType = UNSET
-    status: str | None | UnsetType = UNSET
+    object: Literal["realtime.item"] | str | None | UnsetType = UNSET
+    status: Literal["completed", "incomplete", "in_progress"] | str | None | UnsetType = UNSET
 
 
 class RealtimeConversationItemMessageContentItem(Struct, kw_only=True):
-    type: str | None | UnsetType = UNSET
+    type: (
+        Literal["input_text", "input_audio", "input_image", "output_text", "output_audio"]
+        | str
+        | None
+        | UnsetType
+    ) = UNSET
     text: str | None | UnsetType = UNSET
     audio: bytes | None | UnsetType = UNSET
     image_url: str | None | UnsetType = UNSET
-    detail: str | None | UnsetType = UNSET
+    detail: Literal["auto", "low", "high"] | str | None | UnsetType = UNSET
     transcript: str | None | UnsetType = UNSET
 
 
 class RealtimeFunctionTool(Struct, kw_only=True, tag_field="type", tag="function"):
+    type: ClassVar[Literal["function"]]
     name: str | None | UnsetType = UNSET
     description: str | None | UnsetType = UNSET
     parameters: dict[str, Any] | None | UnsetType = UNSET
 
 
 class RealtimeMCPApprovalRequest(Struct, kw_only=True, tag_field="type", tag="mcp_approval_request"):
+    type: ClassVar[Literal["mcp_approval_request"]]
     id: str
     server_label: str
     name: str
@@ -279,6 +343,7 @@ class RealtimeMCPApprovalRequest(Struct, kw_only=True, tag_field="type", tag="mc
 
 
 class RealtimeMCPApprovalResponse(Struct, kw_only=True, tag_field="type", tag="mcp_approval_response"):
+    type: ClassVar[Literal["mcp_approval_response"]]
     id: str
     approval_request_id: str
     approve: bool
@@ -286,22 +351,26 @@ class RealtimeMCPApprovalResponse(Struct, kw_only=True, tag_field="type", tag="m
 
 
 class RealtimeMCPHTTPError(Struct, kw_only=True, tag_field="type", tag="http_error"):
+    type: ClassVar[Literal["http_error"]]
     code: int
     message: str
 
 
 class RealtimeMCPListTools(Struct, kw_only=True, tag_field="type", tag="mcp_list_tools"):
+    type: ClassVar[Literal["mcp_list_tools"]]
     server_label: str
     tools: list[MCPListToolsTool]
     id: str | None | UnsetType = UNSET
 
 
 class RealtimeMCPProtocolError(Struct, kw_only=True, tag_field="type", tag="protocol_error"):
+    type: ClassVar[Literal["protocol_error"]]
     code: int
     message: str
 
 
 class RealtimeMCPToolExecutionError(Struct, kw_only=True, tag_field="type", tag="tool_execution_error"):
+    type: ClassVar[Literal["tool_execution_error"]]
     message: str
 
 
@@ -310,7 +379,7 @@ RealtimeMCPVariants: TypeAlias = (
 )
 
 
-RealtimeReasoningEffort: TypeAlias = str
+RealtimeReasoningEffort: TypeAlias = Literal["minimal", "low", "medium", "high", "xhigh"] | str
 
 
 class RealtimeResponseStatusDetailsError(Struct, kw_only=True):
@@ -369,12 +438,14 @@ class RealtimeTruncationRetentionRatioTokenLimits(Struct, kw_only=True):
 
 
 class RealtimeTurnDetectionSemanticVad(Struct, kw_only=True, tag_field="type", tag="semantic_vad"):
-    eagerness: str | None | UnsetType = UNSET
+    type: ClassVar[Literal["semantic_vad"]]
+    eagerness: Literal["low", "medium", "high", "auto"] | str | None | UnsetType = UNSET
     create_response: bool | None | UnsetType = UNSET
     interrupt_response: bool | None | UnsetType = UNSET
 
 
 class RealtimeTurnDetectionServerVad(Struct, kw_only=True, tag_field="type", tag="server_vad"):
+    type: ClassVar[Literal["server_vad"]]
     threshold: float | None | UnsetType = UNSET
     prefix_padding_ms: int | None | UnsetType = UNSET
     silence_duration_ms: int | None | UnsetType = UNSET
@@ -387,19 +458,20 @@ RealtimeTurnDetectionVariants: TypeAlias = RealtimeTurnDetectionServerVad | Real
 
 
 class ResponseCancel(Struct, kw_only=True, tag_field="type", tag="response.cancel"):
+    type: ClassVar[Literal["response.cancel"]]
     event_id: str | None | UnsetType = UNSET
     response_id: str | None | UnsetType = UNSET
 
 
 class ResponseContentPartAddedPart(Struct, kw_only=True):
-    type: str | None | UnsetType = UNSET
+    type: Literal["audio", "text"] | str | None | UnsetType = UNSET
     text: str | None | UnsetType = UNSET
     audio: bytes | None | UnsetType = UNSET
     transcript: str | None | UnsetType = UNSET
 
 
 class ResponseContentPartDonePart(Struct, kw_only=True):
-    type: str | None | UnsetType = UNSET
+    type: Literal["audio", "text"] | str | None | UnsetType = UNSET
     text: str | None | UnsetType = UNSET
     audio: bytes | None | UnsetType = UNSET
     transcript: str | None | UnsetType = UNSET
@@ -408,6 +480,7 @@ class ResponseContentPartDonePart(Struct, kw_only=True):
 class ResponseFunctionCallArgumentsDelta(
     Struct, kw_only=True, tag_field="type", tag="response.function_call_arguments.delta"
 ):
+    type: ClassVar[Literal["response.function_call_arguments.delta"]]
     event_id: str
     response_id: str
     item_id: str
@@ -419,6 +492,7 @@ class ResponseFunctionCallArgumentsDelta(
 class ResponseFunctionCallArgumentsDone(
     Struct, kw_only=True, tag_field="type", tag="response.function_call_arguments.done"
 ):
+    type: ClassVar[Literal["response.function_call_arguments.done"]]
     event_id: str
     response_id: str
     item_id: str
@@ -431,6 +505,7 @@ class ResponseFunctionCallArgumentsDone(
 class ResponseMcpCallArgumentsDelta(
     Struct, kw_only=True, tag_field="type", tag="response.mcp_call_arguments.delta"
 ):
+    type: ClassVar[Literal["response.mcp_call_arguments.delta"]]
     event_id: str
     response_id: str
     item_id: str
@@ -442,6 +517,7 @@ class ResponseMcpCallArgumentsDelta(
 class ResponseMcpCallArgumentsDone(
     Struct, kw_only=True, tag_field="type", tag="response.mcp_call_arguments.done"
 ):
+    type: ClassVar[Literal["response.mcp_call_arguments.done"]]
     event_id: str
     response_id: str
     item_id: str
@@ -450,24 +526,28 @@ class ResponseMcpCallArgumentsDone(
 
 
 class ResponseMcpCallCompleted(Struct, kw_only=True, tag_field="type", tag="response.mcp_call.completed"):
+    type: ClassVar[Literal["response.mcp_call.completed"]]
     event_id: str
     output_index: int
     item_id: str
 
 
 class ResponseMcpCallFailed(Struct, kw_only=True, tag_field="type", tag="response.mcp_call.failed"):
+    type: ClassVar[Literal["response.mcp_call.failed"]]
     event_id: str
     output_index: int
     item_id: str
 
 
 class ResponseMcpCallInProgress(Struct, kw_only=True, tag_field="type", tag="response.mcp_call.in_progress"):
+    type: ClassVar[Literal["response.mcp_call.in_progress"]]
     event_id: str
     output_index: int
     item_id: str
 
 
 class ResponseOutputAudioDelta(Struct, kw_only=True, tag_field="type", tag="response.output_audio.delta"):
+    type: ClassVar[Literal["response.output_audio.delta"]]
     event_id: str
     response_id: str
     item_id: str
@@ -477,6 +557,7 @@ class ResponseOutputAudioDelta(Struct, kw_only=True, tag_field="type", tag="resp
 
 
 class ResponseOutputAudioDone(Struct, kw_only=True, tag_field="type", tag="response.output_audio.done"):
+    type: ClassVar[Literal["response.output_audio.done"]]
     event_id: str
     response_id: str
     item_id: str
@@ -487,6 +568,7 @@ class ResponseOutputAudioDone(Struct, kw_only=True, tag_field="type", tag="respo
 class ResponseOutputAudioTranscriptDelta(
     Struct, kw_only=True, tag_field="type", tag="response.output_audio_transcript.delta"
 ):
+    type: ClassVar[Literal["response.output_audio_transcript.delta"]]
     event_id: str
     response_id: str
     item_id: str
@@ -498,6 +580,7 @@ class ResponseOutputAudioTranscriptDelta(
 class ResponseOutputAudioTranscriptDone(
     Struct, kw_only=True, tag_field="type", tag="response.output_audio_transcript.done"
 ):
+    type: ClassVar[Literal["response.output_audio_transcript.done"]]
     event_id: str
     response_id: str
     item_id: str
@@ -507,6 +590,7 @@ class ResponseOutputAudioTranscriptDone(
 
 
 class ResponseOutputTextDelta(Struct, kw_only=True, tag_field="type", tag="response.output_text.delta"):
+    type: ClassVar[Literal["response.output_text.delta"]]
     event_id: str
     response_id: str
     item_id: str
@@ -516,6 +600,7 @@ class ResponseOutputTextDelta(Struct, kw_only=True, tag_field="type", tag="respo
 
 
 class ResponseOutputTextDone(Struct, kw_only=True, tag_field="type", tag="response.output_text.done"):
+    type: ClassVar[Literal["response.output_text.done"]]
     event_id: str
     response_id: str
     item_id: str
@@ -525,21 +610,24 @@ class ResponseOutputTextDone(Struct, kw_only=True, tag_field="type", tag="respon
 
 
 class ToolChoiceFunction(Struct, kw_only=True, tag_field="type", tag="function"):
+    type: ClassVar[Literal["function"]]
     name: str
 
 
 class ToolChoiceMCP(Struct, kw_only=True, tag_field="type", tag="mcp"):
+    type: ClassVar[Literal["mcp"]]
     server_label: str
     name: str | None | UnsetType = UNSET
 
 
-ToolChoiceOptions: TypeAlias = str
+ToolChoiceOptions: TypeAlias = Literal["none", "auto", "required"] | str
 
 
 ToolChoiceVariants: TypeAlias = ToolChoiceFunction | ToolChoiceMCP
 
 
 class TranscriptTextUsageDuration(Struct, kw_only=True, tag_field="type", tag="duration"):
+    type: ClassVar[Literal["duration"]]
     seconds: float
 
 
@@ -556,10 +644,13 @@ class VoiceIdsOrCustomVoiceObject(Struct, kw_only=True):
     id: str
 
 
-VoiceIdsShared: TypeAlias = str
+VoiceIdsShared: TypeAlias = (
+    Literal["alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"] | str
+)
 
 
 class ConversationCreated(Struct, kw_only=True, tag_field="type", tag="conversation.created"):
+    type: ClassVar[Literal["conversation.created"]]
     event_id: str
     conversation: ConversationCreatedConversation
 
@@ -567,6 +658,7 @@ class ConversationCreated(Struct, kw_only=True, tag_field="type", tag="conversat
 class ConversationItemInputAudioTranscriptionDelta(
     Struct, kw_only=True, tag_field="type", tag="conversation.item.input_audio_transcription.delta"
 ):
+    type: ClassVar[Literal["conversation.item.input_audio_transcription.delta"]]
     event_id: str
     item_id: str
     content_index: int | None | UnsetType = UNSET
@@ -577,6 +669,7 @@ class ConversationItemInputAudioTranscriptionDelta(
 class ConversationItemInputAudioTranscriptionFailed(
     Struct, kw_only=True, tag_field="type", tag="conversation.item.input_audio_transcription.failed"
 ):
+    type: ClassVar[Literal["conversation.item.input_audio_transcription.failed"]]
     event_id: str
     item_id: str
     content_index: int
@@ -584,11 +677,13 @@ class ConversationItemInputAudioTranscriptionFailed(
 
 
 class Error(Struct, kw_only=True, tag_field="type", tag="error"):
+    type: ClassVar[Literal["error"]]
     event_id: str
     error: ErrorError
 
 
 class InputFileContent(Struct, kw_only=True, tag_field="type", tag="input_file"):
+    type: ClassVar[Literal["input_file"]]
     file_id: str | None | UnsetType = UNSET
     filename: str | None | UnsetType = UNSET
     file_data: str | None | UnsetType = UNSET
@@ -598,6 +693,7 @@ class InputFileContent(Struct, kw_only=True, tag_field="type", tag="input_file")
 
 
 class InputImageContent(Struct, kw_only=True, tag_field="type", tag="input_image"):
+    type: ClassVar[Literal["input_image"]]
     detail: ImageDetail
     image_url: str | None | UnsetType = UNSET
     file_id: str | None | UnsetType = UNSET
@@ -605,6 +701,7 @@ class InputImageContent(Struct, kw_only=True, tag_field="type", tag="input_image
 
 
 class InputTextContent(Struct, kw_only=True, tag_field="type", tag="input_text"):
+    type: ClassVar[Literal["input_text"]]
     text: str
     prompt_cache_breakpoint: PromptCacheBreakpointConfig | None | UnsetType = UNSET
 
@@ -613,20 +710,36 @@ InputVariants: TypeAlias = InputTextContent | InputImageContent | InputFileConte
 
 
 class MCPTool(Struct, kw_only=True, tag_field="type", tag="mcp"):
+    type: ClassVar[Literal["mcp"]]
     server_label: str
     server_url: str | None | UnsetType = UNSET
-    connector_id: str | None | UnsetType = UNSET
+    connector_id: (
+        Literal[
+            "connector_dropbox",
+            "connector_gmail",
+            "connector_googlecalendar",
+            "connector_googledrive",
+            "connector_microsoftteams",
+            "connector_outlookcalendar",
+            "connector_outlookemail",
+            "connector_sharepoint",
+        ]
+        | str
+        | None
+        | UnsetType
+    ) = UNSET
     tunnel_id: str | None | UnsetType = UNSET
     authorization: str | None | UnsetType = UNSET
     server_description: str | None | UnsetType = UNSET
     headers: dict[str, str] | None | UnsetType = UNSET
     allowed_tools: list[str] | MCPToolFilter | None | UnsetType = UNSET
     allowed_callers: list[CallableToolAllowedCaller] | None | UnsetType = UNSET
-    require_approval: MCPToolRequireApproval | str | None | UnsetType = UNSET
+    require_approval: MCPToolRequireApproval | Literal["always", "never"] | str | None | UnsetType = UNSET
     defer_loading: bool | None | UnsetType = UNSET
 
 
 class RateLimitsUpdated(Struct, kw_only=True, tag_field="type", tag="rate_limits.updated"):
+    type: ClassVar[Literal["rate_limits.updated"]]
     event_id: str
     rate_limits: list[RateLimitsUpdatedRateLimitsItem]
 
@@ -637,14 +750,16 @@ RealtimeAudioFormats: TypeAlias = (
 
 
 class RealtimeConversationItemMessage(Struct, kw_only=True, tag_field="type", tag="message"):
-    role: str
+    type: ClassVar[Literal["message"]]
+    role: Literal["system", "user", "assistant"] | str
     content: list[RealtimeConversationItemMessageContentItem]
     id: str | None | UnsetType = UNSET
-    object: str | None | UnsetType = UNSET
-    status: str | None | UnsetType = UNSET
+    object: Literal["realtime.item"] | str | None | UnsetType = UNSET
+    status: Literal["completed", "incomplete", "in_progress"] | str | None | UnsetType = UNSET
 
 
 class RealtimeMCPToolCall(Struct, kw_only=True, tag_field="type", tag="mcp_call"):
+    type: ClassVar[Literal["mcp_call"]]
     id: str
     server_label: str
     name: str
@@ -667,8 +782,13 @@ Tools: TypeAlias = RealtimeFunctionTool | MCPTool
 
 
 class RealtimeResponseStatusDetails(Struct, kw_only=True):
-    type: str | None | UnsetType = UNSET
-    reason: str | None | UnsetType = UNSET
+    type: Literal["completed", "cancelled", "failed", "incomplete"] | str | None | UnsetType = UNSET
+    reason: (
+        Literal["turn_detected", "client_cancelled", "max_output_tokens", "content_filter"]
+        | str
+        | None
+        | UnsetType
+    ) = UNSET
     error: RealtimeResponseStatusDetailsError | None | UnsetType = UNSET
 
 
@@ -709,6 +829,7 @@ RealtimeTurnDetection: TypeAlias = RealtimeTurnDetectionVariants | None
 
 
 class ResponseContentPartAdded(Struct, kw_only=True, tag_field="type", tag="response.content_part.added"):
+    type: ClassVar[Literal["response.content_part.added"]]
     event_id: str
     response_id: str
     item_id: str
@@ -718,6 +839,7 @@ class ResponseContentPartAdded(Struct, kw_only=True, tag_field="type", tag="resp
 
 
 class ResponseContentPartDone(Struct, kw_only=True, tag_field="type", tag="response.content_part.done"):
+    type: ClassVar[Literal["response.content_part.done"]]
     event_id: str
     response_id: str
     item_id: str
@@ -730,18 +852,24 @@ ResponsePromptVariables: TypeAlias = dict[str, str | InputVariants] | None
 
 
 class TranscriptTextUsageTokens(Struct, kw_only=True, tag_field="type", tag="tokens"):
+    type: ClassVar[Literal["tokens"]]
     input_tokens: int
     output_tokens: int
     total_tokens: int
     input_token_details: TranscriptTextUsageTokensInputTokenDetails | None | UnsetType = UNSET
 
 
-VoiceIdsOrCustomVoice: TypeAlias = str | VoiceIdsOrCustomVoiceObject
+VoiceIdsOrCustomVoice: TypeAlias = (
+    Literal["alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"]
+    | str
+    | VoiceIdsOrCustomVoiceObject
+)
 
 
 class ConversationItemInputAudioTranscriptionCompleted(
     Struct, kw_only=True, tag_field="type", tag="conversation.item.input_audio_transcription.completed"
 ):
+    type: ClassVar[Literal["conversation.item.input_audio_transcription.completed"]]
     event_id: str
     item_id: str
     content_index: int
@@ -818,10 +946,11 @@ class RealtimeTranscriptionSessionCreateResponseGAAudio(Struct, kw_only=True):
     input: RealtimeTranscriptionSessionCreateResponseGAAudioInput | None | UnsetType = UNSET
 
 
-RealtimeTruncation: TypeAlias = str | RealtimeTruncationRetentionRatio
+RealtimeTruncation: TypeAlias = Literal["auto", "disabled"] | str | RealtimeTruncationRetentionRatio
 
 
 class ResponseOutputItemAdded(Struct, kw_only=True, tag_field="type", tag="response.output_item.added"):
+    type: ClassVar[Literal["response.output_item.added"]]
     event_id: str
     response_id: str
     output_index: int
@@ -829,6 +958,7 @@ class ResponseOutputItemAdded(Struct, kw_only=True, tag_field="type", tag="respo
 
 
 class ResponseOutputItemDone(Struct, kw_only=True, tag_field="type", tag="response.output_item.done"):
+    type: ClassVar[Literal["response.output_item.done"]]
     event_id: str
     response_id: str
     output_index: int
@@ -836,30 +966,35 @@ class ResponseOutputItemDone(Struct, kw_only=True, tag_field="type", tag="respon
 
 
 class ConversationItemAdded(Struct, kw_only=True, tag_field="type", tag="conversation.item.added"):
+    type: ClassVar[Literal["conversation.item.added"]]
     event_id: str
     item: RealtimeConversationItem
     previous_item_id: str | None | UnsetType = UNSET
 
 
 class ConversationItemCreate(Struct, kw_only=True, tag_field="type", tag="conversation.item.create"):
+    type: ClassVar[Literal["conversation.item.create"]]
     item: RealtimeConversationItem
     event_id: str | None | UnsetType = UNSET
     previous_item_id: str | None | UnsetType = UNSET
 
 
 class ConversationItemCreated(Struct, kw_only=True, tag_field="type", tag="conversation.item.created"):
+    type: ClassVar[Literal["conversation.item.created"]]
     event_id: str
     item: RealtimeConversationItem
     previous_item_id: str | None | UnsetType = UNSET
 
 
 class ConversationItemDone(Struct, kw_only=True, tag_field="type", tag="conversation.item.done"):
+    type: ClassVar[Literal["conversation.item.done"]]
     event_id: str
     item: RealtimeConversationItem
     previous_item_id: str | None | UnsetType = UNSET
 
 
 class ConversationItemRetrieved(Struct, kw_only=True, tag_field="type", tag="conversation.item.retrieved"):
+    type: ClassVar[Literal["conversation.item.retrieved"]]
     event_id: str
     item: RealtimeConversationItem
 
@@ -869,16 +1004,18 @@ Prompt: TypeAlias = PromptObject | None
 
 class RealtimeResponse(Struct, kw_only=True):
     id: str | None | UnsetType = UNSET
-    object: str | None | UnsetType = UNSET
-    status: str | None | UnsetType = UNSET
+    object: Literal["realtime.response"] | str | None | UnsetType = UNSET
+    status: (
+        Literal["completed", "cancelled", "failed", "incomplete", "in_progress"] | str | None | UnsetType
+    ) = UNSET
     status_details: RealtimeResponseStatusDetails | None | UnsetType = UNSET
     output: list[RealtimeConversationItem] | None | UnsetType = UNSET
     metadata: Metadata | UnsetType = UNSET
     audio: RealtimeResponseAudio | None | UnsetType = UNSET
     usage: RealtimeResponseUsage | None | UnsetType = UNSET
     conversation_id: str | None | UnsetType = UNSET
-    output_modalities: list[str] | None | UnsetType = UNSET
-    max_output_tokens: int | str | None | UnsetType = UNSET
+    output_modalities: list[Literal["text", "audio"] | str] | None | UnsetType = UNSET
+    max_output_tokens: int | Literal["inf"] | str | None | UnsetType = UNSET
 
 
 class RealtimeResponseCreateParamsAudio(Struct, kw_only=True):
@@ -902,19 +1039,22 @@ class RealtimeTranscriptionSessionCreateRequestGAAudio(Struct, kw_only=True):
 class RealtimeTranscriptionSessionCreateResponseGA(
     Struct, kw_only=True, tag_field="type", tag="transcription"
 ):
+    type: ClassVar[Literal["transcription"]]
     id: str
     object: str
     expires_at: int | None | UnsetType = UNSET
-    include: list[str] | None | UnsetType = UNSET
+    include: list[Literal["item.input_audio_transcription.logprobs"] | str] | None | UnsetType = UNSET
     audio: RealtimeTranscriptionSessionCreateResponseGAAudio | None | UnsetType = UNSET
 
 
 class ResponseCreated(Struct, kw_only=True, tag_field="type", tag="response.created"):
+    type: ClassVar[Literal["response.created"]]
     event_id: str
     response: RealtimeResponse
 
 
 class ResponseDone(Struct, kw_only=True, tag_field="type", tag="response.done"):
+    type: ClassVar[Literal["response.done"]]
     event_id: str
     response: RealtimeResponse
 
@@ -928,15 +1068,41 @@ class RealtimeResponseCreateParams(Struct, kw_only=True):
     parallel_tool_calls: bool | None | UnsetType = UNSET
     reasoning: RealtimeReasoning | None | UnsetType = UNSET
     max_output_tokens: int | Literal["inf"] | None | UnsetType = UNSET
-    conversation: str | None | UnsetType = UNSET
+    conversation: Literal["auto", "none"] | str | None | UnsetType = UNSET
     metadata: Metadata | UnsetType = UNSET
     prompt: Prompt | UnsetType = UNSET
     input: list[RealtimeConversationItem] | None | UnsetType = UNSET
 
 
 class RealtimeSessionCreateRequestGA(Struct, kw_only=True, tag_field="type", tag="realtime"):
+    type: ClassVar[Literal["realtime"]]
     output_modalities: list[Literal["text", "audio"]] | None | UnsetType = UNSET
-    model: str | None | UnsetType = UNSET
+    model: (
+        Literal[
+            "gpt-realtime",
+            "gpt-realtime-1.5",
+            "gpt-realtime-2",
+            "gpt-realtime-2.1",
+            "gpt-realtime-2.1-mini",
+            "gpt-realtime-2025-08-28",
+            "gpt-4o-realtime-preview",
+            "gpt-4o-realtime-preview-2024-10-01",
+            "gpt-4o-realtime-preview-2024-12-17",
+            "gpt-4o-realtime-preview-2025-06-03",
+            "gpt-4o-mini-realtime-preview",
+            "gpt-4o-mini-realtime-preview-2024-12-17",
+            "gpt-realtime-mini",
+            "gpt-realtime-mini-2025-10-06",
+            "gpt-realtime-mini-2025-12-15",
+            "gpt-audio-1.5",
+            "gpt-audio-mini",
+            "gpt-audio-mini-2025-10-06",
+            "gpt-audio-mini-2025-12-15",
+        ]
+        | str
+        | None
+        | UnsetType
+    ) = UNSET
     instructions: str | None | UnsetType = UNSET
     audio: RealtimeSessionCreateRequestGAAudio | None | UnsetType = UNSET
     include: list[Literal["item.input_audio_transcription.logprobs"]] | None | UnsetType = UNSET
@@ -951,19 +1117,45 @@ class RealtimeSessionCreateRequestGA(Struct, kw_only=True, tag_field="type", tag
 
 
 class RealtimeSessionCreateResponseGA(Struct, kw_only=True, tag_field="type", tag="realtime"):
+    type: ClassVar[Literal["realtime"]]
     id: str
-    object: str
+    object: Literal["realtime.session"] | str
     expires_at: int | None | UnsetType = UNSET
-    output_modalities: list[str] | None | UnsetType = UNSET
-    model: str | None | UnsetType = UNSET
+    output_modalities: list[Literal["text", "audio"] | str] | None | UnsetType = UNSET
+    model: (
+        Literal[
+            "gpt-realtime",
+            "gpt-realtime-1.5",
+            "gpt-realtime-2",
+            "gpt-realtime-2.1",
+            "gpt-realtime-2.1-mini",
+            "gpt-realtime-2025-08-28",
+            "gpt-4o-realtime-preview",
+            "gpt-4o-realtime-preview-2024-10-01",
+            "gpt-4o-realtime-preview-2024-12-17",
+            "gpt-4o-realtime-preview-2025-06-03",
+            "gpt-4o-mini-realtime-preview",
+            "gpt-4o-mini-realtime-preview-2024-12-17",
+            "gpt-realtime-mini",
+            "gpt-realtime-mini-2025-10-06",
+            "gpt-realtime-mini-2025-12-15",
+            "gpt-audio-1.5",
+            "gpt-audio-mini",
+            "gpt-audio-mini-2025-10-06",
+            "gpt-audio-mini-2025-12-15",
+        ]
+        | str
+        | None
+        | UnsetType
+    ) = UNSET
     instructions: str | None | UnsetType = UNSET
     audio: RealtimeSessionCreateResponseGAAudio | None | UnsetType = UNSET
-    include: list[str] | None | UnsetType = UNSET
-    tracing: str | RealtimeSessionCreateResponseGATracing | None | UnsetType = UNSET
+    include: list[Literal["item.input_audio_transcription.logprobs"] | str] | None | UnsetType = UNSET
+    tracing: Literal["auto"] | str | RealtimeSessionCreateResponseGATracing | None | UnsetType = UNSET
     tools: list[Tools] | None | UnsetType = UNSET
     tool_choice: ToolChoiceOptions | ToolChoiceVariants | None | UnsetType = UNSET
     reasoning: RealtimeReasoning | None | UnsetType = UNSET
-    max_output_tokens: int | str | None | UnsetType = UNSET
+    max_output_tokens: int | Literal["inf"] | str | None | UnsetType = UNSET
     truncation: RealtimeTruncation | None | UnsetType = UNSET
     prompt: Prompt | UnsetType = UNSET
 
@@ -971,26 +1163,31 @@ class RealtimeSessionCreateResponseGA(Struct, kw_only=True, tag_field="type", ta
 class RealtimeTranscriptionSessionCreateRequestGA(
     Struct, kw_only=True, tag_field="type", tag="transcription"
 ):
+    type: ClassVar[Literal["transcription"]]
     audio: RealtimeTranscriptionSessionCreateRequestGAAudio | None | UnsetType = UNSET
     include: list[Literal["item.input_audio_transcription.logprobs"]] | None | UnsetType = UNSET
 
 
 class ResponseCreate(Struct, kw_only=True, tag_field="type", tag="response.create"):
+    type: ClassVar[Literal["response.create"]]
     event_id: str | None | UnsetType = UNSET
     response: RealtimeResponseCreateParams | None | UnsetType = UNSET
 
 
 class SessionCreated(Struct, kw_only=True, tag_field="type", tag="session.created"):
+    type: ClassVar[Literal["session.created"]]
     event_id: str
     session: RealtimeSessionCreateResponseGA | RealtimeTranscriptionSessionCreateResponseGA
 
 
 class SessionUpdate(Struct, kw_only=True, tag_field="type", tag="session.update"):
+    type: ClassVar[Literal["session.update"]]
     session: RealtimeSessionCreateRequestGA | RealtimeTranscriptionSessionCreateRequestGA
     event_id: str | None | UnsetType = UNSET
 
 
 class SessionUpdated(Struct, kw_only=True, tag_field="type", tag="session.updated"):
+    type: ClassVar[Literal["session.updated"]]
     event_id: str
     session: RealtimeSessionCreateResponseGA | RealtimeTranscriptionSessionCreateResponseGA
 

@@ -56,7 +56,7 @@ from ._errors import ClientError, error_event, from_validation
 from ._ids import new_id
 from ._input_audio import InputAudio
 from ._responses import ResponseRun
-from ._session_config import default_session, merge, to_struct
+from ._session_config import check_range, check_tools, default_session, merge, to_struct
 from .models import Model
 
 _WORDS = re.compile(r"\s*\S+")
@@ -65,9 +65,17 @@ Emit = Callable[[Struct], None]
 
 class Protocol:
     def __init__(
-        self, emit: Emit, *, model: Model, session_model: str, session_ttl: float, pace_audio: bool
+        self,
+        emit: Emit,
+        *,
+        model: Model,
+        session_model: str,
+        session_ttl: float,
+        pace_audio: bool,
+        on_bug: Callable[[str], None] = lambda what: None,
     ) -> None:
         self.emit = emit
+        self.on_bug = on_bug
         self.model = model
         self.pace_audio = pace_audio
         self.session_ttl = session_ttl
@@ -118,8 +126,13 @@ class Protocol:
     def _spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
         task: asyncio.Task[Any] = asyncio.ensure_future(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._task_done)
         return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.on_bug(f"task {task.get_coro()!r} raised {task.exception()!r}")
 
     # -- dispatch ----------------------------------------------------------------------------------
     def malformed(self, why: str) -> None:
@@ -129,7 +142,8 @@ class Protocol:
         event_id = getattr(event, "event_id", msgspec.UNSET)
         try:
             if isinstance(event, events.UnknownClientEvent):
-                event_id = event.raw.get("event_id")
+                given = event.raw.get("event_id")
+                event_id = given if isinstance(given, str) else None  # the echo must stay a valid event
                 self._unknown(event)
             else:
                 self._dispatch(event)
@@ -183,7 +197,14 @@ class Protocol:
             raise ClientError(
                 "invalid_value", "Invalid value: 'transcription'. Value must be 'realtime'.", "session.type"
             )
-        self.session = merge(self.session, event.session)
+        new = merge(self.session, event.session)
+        voice = new["audio"]["output"]["voice"]
+        if voice != self.session["audio"]["output"]["voice"] and self.conversation.assistant_audio_ms:
+            # The service fixes the voice once the model has spoken in this conversation.
+            raise ClientError(
+                "cannot_update_voice", "Cannot update a conversation's voice if assistant audio is present."
+            )
+        self.session = new
         self.audio_in.configure(self.session)
         self.emit(SessionUpdated(event_id=new_id("event"), session=self.session_struct()))
 
@@ -328,6 +349,10 @@ class Protocol:
                 f"Invalid modalities: {modalities}. Supported combinations are: ['text'] and ['audio'].",
                 "response.output_modalities",
             )
+        if isinstance(params.tools, list):
+            check_tools(msgspec.to_builtins(params.tools), "response.tools")
+        if isinstance(params.max_output_tokens, int):
+            check_range(params.max_output_tokens, 1, 4096, "response.max_output_tokens")
         if params.conversation != "none" and self.active is not None:
             raise ClientError(
                 "conversation_already_has_active_response",

@@ -13,10 +13,9 @@
 Cancellation (``response.cancel`` or speech with ``interrupt_response``) is checked between deltas: the
 open item is closed with its ``.done`` events (status ``incomplete``, the transcript sent so far), no
 further item starts, and ``response.done`` says ``cancelled`` with reason ``client_cancelled`` or
-``turn_detected``.
-
-Usage is estimated, consistently: text is one token per 4 characters (rounded up), input audio one token
-per 100 ms, output audio one token per 50 ms; nothing is cached.
+``turn_detected``.  Reaching ``max_output_tokens`` (counted as in ``_usage``) stops the response the same
+way after the delta that reached it, and ``response.done`` says ``incomplete`` with reason
+``max_output_tokens``.
 """
 
 from __future__ import annotations
@@ -31,8 +30,6 @@ import msgspec
 from .._generated import (
     ConversationItemAdded,
     ConversationItemDone,
-    RateLimitsUpdated,
-    RateLimitsUpdatedRateLimitsItem,
     RealtimeAudioFormats,
     RealtimeConversationItem,
     RealtimeConversationItemFunctionCall,
@@ -46,10 +43,6 @@ from .._generated import (
     RealtimeResponseCreateParamsAudioOutput,
     RealtimeResponseStatusDetails,
     RealtimeResponseStatusDetailsError,
-    RealtimeResponseUsage,
-    RealtimeResponseUsageInputTokenDetails,
-    RealtimeResponseUsageInputTokenDetailsCachedTokensDetails,
-    RealtimeResponseUsageOutputTokenDetails,
     ResponseContentPartAdded,
     ResponseContentPartAddedPart,
     ResponseContentPartDone,
@@ -69,6 +62,7 @@ from .._generated import (
 )
 from ._codec import WireFormat, pcm24_ms, tone
 from ._ids import new_id
+from ._usage import Usage, rate_limits, text_tokens
 from .models import ModelRequest, ReplyPart
 
 if TYPE_CHECKING:
@@ -76,12 +70,7 @@ if TYPE_CHECKING:
 
 DELTA_MS = 100
 """Audio per ``response.output_audio.delta``."""
-RATE_LIMIT_TOKENS = 15_000_000
 _WORDS = re.compile(r"\s*\S+")
-
-
-def tokens_for_text(text: str) -> int:
-    return math.ceil(len(text) / 4)
 
 
 class ResponseRun:
@@ -113,11 +102,12 @@ class ResponseRun:
         given_input = _given(params.input)
         self.input: list[RealtimeConversationItem] | None = list(given_input) if given_input else None
         self.output: list[RealtimeConversationItem] = []
+        limit = self.max_output_tokens
+        self.token_limit = limit if isinstance(limit, int) else None
         self.cancel_reason: str | None = None
+        self.out_of_tokens = False
         self._cancelled = asyncio.Event()
-        self._out_text_tokens = 0
-        self._out_audio_ms = 0.0
-        self._in_tokens = (0, 0)
+        self.usage = Usage()
 
     # -- control -----------------------------------------------------------------------------------
     def cancel(self, reason: str) -> None:
@@ -129,17 +119,45 @@ class ResponseRun:
     def cancelled(self) -> bool:
         return self.cancel_reason is not None
 
+    @property
+    def stopped(self) -> bool:
+        """Cancelled, or out of output tokens: no further delta or item."""
+        return self.cancelled or self.out_of_tokens
+
+    def _spend(self, text: str = "", audio_ms: float = 0.0) -> None:
+        """Note the open item's output so far; past ``max_output_tokens`` the response stops."""
+        if self.token_limit is not None and self.usage.output_with(text, audio_ms) >= self.token_limit:
+            self.out_of_tokens = True
+
     # -- the run -----------------------------------------------------------------------------------
     async def run(self) -> None:
         emit = self.proto.emit
         emit(ResponseCreated(event_id=new_id("event"), response=self._response("in_progress")))
+        try:
+            status, details = await self._produce()
+        except Exception as exc:
+            # A model (or server) bug fails this response instead of leaving it active for ever: the
+            # client still gets its response.done, and strict servers report the bug.
+            self.proto.on_bug(f"response {self.id} raised {exc!r}")
+            status, details = _failed("server_error")
+        if self.cancelled:
+            status = "cancelled"
+            details = RealtimeResponseStatusDetails(type="cancelled", reason=self.cancel_reason)
+        elif self.out_of_tokens:
+            status = "incomplete"
+            details = RealtimeResponseStatusDetails(type="incomplete", reason="max_output_tokens")
+        self.proto.response_finished(self)
+        emit(ResponseDone(event_id=new_id("event"), response=self._response(status, details, final=True)))
+        emit(rate_limits(self.proto.tokens_used))
+
+    async def _produce(self) -> tuple[str, RealtimeResponseStatusDetails | None]:
         items = self.input if self.input is not None else list(self.proto.conversation.items)
         transcripts = await self.proto.transcripts_for(items)
         conv = self.proto.conversation
         audio = {
             i.id: conv.user_audio[i.id] for i in items if isinstance(i.id, str) and i.id in conv.user_audio
         }
-        self._in_tokens = self._count_input(items, audio, transcripts)
+        self.usage.count_input(self.instructions or "", items, list(audio.values()))
         request = ModelRequest(
             items=items,
             instructions=self.instructions or "",
@@ -150,27 +168,16 @@ class ResponseRun:
             metadata=self.metadata,
         )
         reply = await self.proto.model.respond(request)
-        status, details = "completed", None
         if reply.failure is not None and not self.cancelled:
-            status = "failed"
-            details = RealtimeResponseStatusDetails(
-                type="failed",
-                error=RealtimeResponseStatusDetailsError(type="server_error", code=reply.failure[0]),
-            )
-        else:
-            for part in reply.parts:
-                if self.cancelled:
-                    break
-                if part.kind == "function_call":
-                    await self._function_call(part)
-                else:
-                    await self._message(part)
-        if self.cancelled:
-            status = "cancelled"
-            details = RealtimeResponseStatusDetails(type="cancelled", reason=self.cancel_reason)
-        self.proto.response_finished(self)
-        emit(ResponseDone(event_id=new_id("event"), response=self._response(status, details, final=True)))
-        emit(self._rate_limits())
+            return _failed(reply.failure[0])
+        for part in reply.parts:
+            if self.stopped:
+                break
+            if part.kind == "function_call":
+                await self._function_call(part)
+            else:
+                await self._message(part)
+        return "completed", None
 
     async def _message(self, part: ReplyPart) -> None:
         spoken = "audio" in self.modalities
@@ -203,7 +210,7 @@ class ResponseRun:
             sent_ms = 0.0
             said = 0
             for n in range(chunks):
-                if self.cancelled:
+                if self.stopped:
                     break
                 # The transcript runs a little ahead of the audio, as in the recordings.
                 while said < math.ceil(len(words) * (n + 1) / chunks):
@@ -221,10 +228,11 @@ class ResponseRun:
                     )
                 )
                 sent_ms += pcm24_ms(chunk)
+                self._spend(sent_text, sent_ms)
                 if item_id not in conv.truncated:
                     conv.assistant_audio_ms[item_id] = sent_ms
                 await self._pace(start + sent_ms / 1000 if self.proto.pace_audio else None, loop)
-            self._out_audio_ms += sent_ms
+            self.usage.out_audio_ms += sent_ms
             if item_id not in conv.truncated:
                 conv.assistant_audio_ms[item_id] = sent_ms
             self.proto.emit(ResponseOutputAudioDone(event_id=new_id("event"), **common))
@@ -235,16 +243,17 @@ class ResponseRun:
             content = RealtimeConversationItemMessageContentItem(type="output_audio", transcript=kept)
         else:
             for word in _WORDS.findall(text):
-                if self.cancelled:
+                if self.stopped:
                     break
                 sent_text += word
                 self.proto.emit(ResponseOutputTextDelta(event_id=new_id("event"), delta=word, **common))
+                self._spend(sent_text)
                 await self._pace(None, None)
             self.proto.emit(ResponseOutputTextDone(event_id=new_id("event"), text=sent_text, **common))
             content = RealtimeConversationItemMessageContentItem(type="output_text", text=sent_text)
-        self._out_text_tokens += tokens_for_text(sent_text)
+        self.usage.out_text += text_tokens(sent_text)
         self._emit_part(ResponseContentPartDone, item_id, index, ptype, sent_text)
-        status = "incomplete" if self.cancelled else "completed"
+        status = "incomplete" if self.stopped else "completed"
         self._close(msgspec.structs.replace(item, status=status, content=[content]), index)
 
     async def _function_call(self, part: ReplyPart) -> None:
@@ -260,14 +269,17 @@ class ResponseRun:
             "call_id": call_id,
         }
         args = part.arguments
+        sent = ""
         for i in range(0, len(args), 8):
-            if self.cancelled:
+            if self.stopped:
                 break
+            sent += args[i : i + 8]
             self.proto.emit(
                 ResponseFunctionCallArgumentsDelta(event_id=new_id("event"), delta=args[i : i + 8], **common)
             )
+            self._spend(sent)
             await self._pace(None, None)
-        if self.cancelled:
+        if self.cancelled or sent != args:
             status = "incomplete"
         else:
             status = "completed"
@@ -276,8 +288,8 @@ class ResponseRun:
                     event_id=new_id("event"), name=part.name, arguments=args, **common
                 )
             )
-        self._out_text_tokens += tokens_for_text(args)
-        self._close(msgspec.structs.replace(item, status=status, arguments=args), index)
+        self.usage.out_text += text_tokens(sent)
+        self._close(msgspec.structs.replace(item, status=status, arguments=sent), index)
 
     # -- helpers -----------------------------------------------------------------------------------
     def _open(self, item: RealtimeConversationItem) -> int:
@@ -342,49 +354,10 @@ class ResponseRun:
         else:
             await asyncio.sleep(0)
 
-    def _count_input(
-        self, items: list[RealtimeConversationItem], audio: dict[str, bytes], transcripts: dict[str, str]
-    ) -> tuple[int, int]:
-        text = tokens_for_text(self.instructions or "")
-        for item in items:
-            if isinstance(item, RealtimeConversationItemMessage):
-                for p in item.content:
-                    for value in (p.text, p.transcript):
-                        if isinstance(value, str):
-                            text += tokens_for_text(value)
-            elif isinstance(item, RealtimeConversationItemFunctionCall):
-                text += tokens_for_text(item.name + item.arguments)
-            else:
-                text += tokens_for_text(str(getattr(item, "output", "")))
-        audio_tokens = sum(math.ceil(pcm24_ms(a) / 100) for a in audio.values())
-        return text, audio_tokens
-
-    def _usage(self) -> RealtimeResponseUsage:
-        in_text, in_audio = self._in_tokens
-        out_audio = math.ceil(self._out_audio_ms / 50)
-        inputs, outputs = in_text + in_audio, self._out_text_tokens + out_audio
-        return RealtimeResponseUsage(
-            total_tokens=inputs + outputs,
-            input_tokens=inputs,
-            output_tokens=outputs,
-            input_token_details=RealtimeResponseUsageInputTokenDetails(
-                text_tokens=in_text,
-                audio_tokens=in_audio,
-                image_tokens=0,
-                cached_tokens=0,
-                cached_tokens_details=RealtimeResponseUsageInputTokenDetailsCachedTokensDetails(
-                    text_tokens=0, audio_tokens=0, image_tokens=0
-                ),
-            ),
-            output_token_details=RealtimeResponseUsageOutputTokenDetails(
-                text_tokens=self._out_text_tokens, audio_tokens=out_audio
-            ),
-        )
-
     def _response(
         self, status: str, details: RealtimeResponseStatusDetails | None = None, *, final: bool = False
     ) -> RealtimeResponse:
-        usage = self._usage() if final else None
+        usage = self.usage.struct() if final else None
         if usage is not None and isinstance(usage.total_tokens, int):
             self.proto.tokens_used += usage.total_tokens
         return RealtimeResponse(
@@ -403,16 +376,10 @@ class ResponseRun:
             metadata=self.metadata,
         )
 
-    def _rate_limits(self) -> RateLimitsUpdated:
-        remaining = max(0, RATE_LIMIT_TOKENS - self.proto.tokens_used)
-        return RateLimitsUpdated(
-            event_id=new_id("event"),
-            rate_limits=[
-                RateLimitsUpdatedRateLimitsItem(
-                    name="tokens", limit=RATE_LIMIT_TOKENS, remaining=remaining, reset_seconds=0.001
-                )
-            ],
-        )
+
+def _failed(code: str) -> tuple[str, RealtimeResponseStatusDetails]:
+    error = RealtimeResponseStatusDetailsError(type="server_error", code=code)
+    return "failed", RealtimeResponseStatusDetails(type="failed", error=error)
 
 
 def _given(value: Any) -> Any:

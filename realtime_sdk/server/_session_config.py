@@ -79,9 +79,11 @@ def merge(current: dict[str, Any], update: RealtimeSessionCreateRequestGA) -> di
     changes.pop("type", None)
     changes.pop("parallel_tool_calls", None)
     audio = changes.pop("audio", None) or {}
+    _refuse_nulls(changes, NEVER_NULL, "session")
     new.update(changes)
     for side in ("input", "output"):
         part = audio.get(side) or {}
+        _refuse_nulls(part, NEVER_NULL_AUDIO[side], f"session.audio.{side}")
         target = new["audio"][side]
         for key, value in part.items():
             if key == "format":
@@ -97,6 +99,23 @@ def merge(current: dict[str, Any], update: RealtimeSessionCreateRequestGA) -> di
     return new
 
 
+# Fields the service always holds a value for (they never show as null in session.updated): an explicit
+# null is refused rather than stored, so the session stays usable.  The others (turn_detection,
+# transcription, noise_reduction, tracing, prompt, include) take null as "off".
+NEVER_NULL = frozenset({"output_modalities", "instructions", "tools", "tool_choice", "max_output_tokens"})
+NEVER_NULL_AUDIO = {"input": frozenset({"format"}), "output": frozenset({"format", "voice", "speed"})}
+
+
+def _refuse_nulls(changes: dict[str, Any], never_null: frozenset[str], at: str) -> None:
+    for key in sorted(never_null):
+        if key in changes and changes[key] is None:
+            raise ClientError(
+                "invalid_type",
+                f"Invalid type for '{at}.{key}': expected a value, but got null instead.",
+                f"{at}.{key}",
+            )
+
+
 def _format(value: dict[str, Any], param: str) -> dict[str, Any]:
     if value.get("type") == "audio/pcm":
         rate = value.get("rate") or 24000
@@ -108,7 +127,7 @@ def _format(value: dict[str, Any], param: str) -> dict[str, Any]:
     return {"type": value["type"]}
 
 
-def _check_range(value: Any, low: float, high: float, param: str) -> None:
+def check_range(value: Any, low: float, high: float, param: str) -> None:
     if value is None:
         return
     kind = "integer" if isinstance(value, int) else "decimal"
@@ -126,6 +145,23 @@ def _check_range(value: Any, low: float, high: float, param: str) -> None:
         )
 
 
+def check_tools(tools: list[dict[str, Any]], param: str) -> None:
+    """Function tools need a name, unique among them (``session.tools`` or a response's ``tools``)."""
+    names: set[str] = set()
+    for i, tool in enumerate(tools):
+        if tool.get("type") == "function":
+            name = tool.get("name")
+            if not name:
+                raise ClientError(
+                    "missing_required_parameter",
+                    f"Missing required parameter: '{param}[{i}].name'.",
+                    f"{param}[{i}].name",
+                )
+            if name in names:
+                raise ClientError("invalid_value", f"Duplicate tool name: '{name}'.", f"{param}[{i}].name")
+            names.add(name)
+
+
 def validate(session: dict[str, Any]) -> None:
     modalities = session.get("output_modalities") or ["audio"]
     if sorted(modalities) not in (["audio"], ["text"]):
@@ -136,7 +172,7 @@ def validate(session: dict[str, Any]) -> None:
         )
     tokens = session.get("max_output_tokens")
     if isinstance(tokens, int):
-        _check_range(tokens, 1, 4096, "session.max_output_tokens")
+        check_range(tokens, 1, 4096, "session.max_output_tokens")
     choice = session.get("tool_choice")
     if isinstance(choice, str) and choice not in ("auto", "none", "required"):
         raise ClientError(
@@ -144,29 +180,15 @@ def validate(session: dict[str, Any]) -> None:
             f"Invalid value: '{choice}'. Supported values are: 'auto', 'none', and 'required'.",
             "session.tool_choice",
         )
-    names: set[str] = set()
-    for i, tool in enumerate(session.get("tools") or []):
-        if tool.get("type") == "function":
-            name = tool.get("name")
-            if not name:
-                raise ClientError(
-                    "missing_required_parameter",
-                    f"Missing required parameter: 'session.tools[{i}].name'.",
-                    f"session.tools[{i}].name",
-                )
-            if name in names:
-                raise ClientError(
-                    "invalid_value", f"Duplicate tool name: '{name}'.", f"session.tools[{i}].name"
-                )
-            names.add(name)
+    check_tools(session.get("tools") or [], "session.tools")
     audio_in = session["audio"]["input"]
     td = audio_in.get("turn_detection")
     if td is not None:
         p = "session.audio.input.turn_detection"
         if td["type"] == "server_vad":
-            _check_range(td.get("threshold"), 0.0, 1.0, f"{p}.threshold")
-            _check_range(td.get("prefix_padding_ms"), 0, 10_000, f"{p}.prefix_padding_ms")
-            _check_range(td.get("silence_duration_ms"), 0, 10_000, f"{p}.silence_duration_ms")
+            check_range(td.get("threshold"), 0.0, 1.0, f"{p}.threshold")
+            check_range(td.get("prefix_padding_ms"), 0, 10_000, f"{p}.prefix_padding_ms")
+            check_range(td.get("silence_duration_ms"), 0, 10_000, f"{p}.silence_duration_ms")
         elif td.get("eagerness") not in (None, "low", "medium", "high", "auto"):
             raise ClientError(
                 "invalid_value",
@@ -180,4 +202,4 @@ def validate(session: dict[str, Any]) -> None:
             f"Invalid value: '{nr.get('type')}'. Supported values are: 'near_field' and 'far_field'.",
             "session.audio.input.noise_reduction.type",
         )
-    _check_range(session["audio"]["output"].get("speed"), 0.25, 1.5, "session.audio.output.speed")
+    check_range(session["audio"]["output"].get("speed"), 0.25, 1.5, "session.audio.output.speed")

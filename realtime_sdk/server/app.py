@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import secrets
 import time
 from pathlib import Path
@@ -34,6 +35,8 @@ from .models import EchoModel, Model
 
 __all__ = ["LocalRealtimeServer"]
 
+STRICT_ENV = "REALTIME_SDK_STRICT_SERVER"
+"""Set to ``1`` to make every ``LocalRealtimeServer`` strict unless told otherwise (the test suite does)."""
 _REALTIME_PATHS = ("/v1/realtime", "/openai/v1/realtime", "/openai/realtime")
 _SECRET_PATHS = ("/v1/realtime/client_secrets", "/openai/v1/realtime/client_secrets")
 _STATUS_TEXT = {
@@ -68,6 +71,7 @@ class LocalRealtimeServer:
         session_ttl: float = 1800.0,
         handshake_status: int | None = None,
         default_model: str = "gpt-realtime",
+        strict: bool | None = None,
     ) -> None:
         self.api_key = api_key
         self.host = host
@@ -79,6 +83,12 @@ class LocalRealtimeServer:
         self.handshake_status = handshake_status
         """Answer every websocket upgrade with this HTTP status (tests of connect failures)."""
         self.default_model = default_model
+        self.strict = os.environ.get(STRICT_ENV) == "1" if strict is None else strict
+        """Check that every event sent decodes back to its typed class; ``stop()`` raises if one did not.
+
+        For test suites: a server that would make a client see an ``UnknownServerEvent`` fails the test
+        that provoked it, whatever client the test uses.  Frames sent with ``send_raw`` (deliberately
+        malformed ones) are not checked."""
         self.connections: list[ServerConnection] = []
         self.ephemeral_keys: dict[str, tuple[float, RealtimeSessionCreateRequestGA | None]] = {}
         self._rules: list[FaultRule] = []
@@ -119,6 +129,10 @@ class LocalRealtimeServer:
         if self._record is not None:
             self._record.close()
             self._record = None
+        if self.strict:
+            bugs = [f"connection {c.index}: {why}" for c in self.connections for why in c.violations]
+            if bugs:
+                raise AssertionError("the local server misbehaved:\n" + "\n".join(bugs))
 
     @property
     def url(self) -> str:
@@ -221,6 +235,7 @@ class LocalRealtimeServer:
             rules=rules,
             recorder=self._write_record if self._record is not None else None,
             initial=initial,
+            strict=self.strict,
         )
         async with self._changed:
             self.connections.append(conn)

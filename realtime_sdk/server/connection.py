@@ -24,6 +24,7 @@ from .._generated import (
 )
 from .._struct import Struct
 from ..errors import ProtocolError
+from ._errors import error_event
 from ._faults import FaultCounter, FaultRule
 from ._protocol import Protocol
 
@@ -51,6 +52,7 @@ class ServerConnection:
         rules: list[FaultRule],
         recorder: _Recorder | None,
         initial: RealtimeSessionCreateRequestGA | None = None,
+        strict: bool = False,
     ) -> None:
         self.index = index
         self.request = request
@@ -59,6 +61,10 @@ class ServerConnection:
         """Every client frame that was a JSON object, decoded, in order."""
         self.sent_types: list[str] = []
         """The ``type`` of every event sent, in order."""
+        self.strict = strict
+        self.violations: list[str] = []
+        """Server bugs seen on this connection: a client event whose handling raised, a response task that
+        crashed, and (in strict mode) every event sent that did not decode back to its own typed class."""
         self._received_changed = asyncio.Event()
         self.closed = asyncio.Event()
         self.close_code: int | None = None
@@ -77,6 +83,7 @@ class ServerConnection:
             session_model=session_model,
             session_ttl=session_ttl,
             pace_audio=pace_audio,
+            on_bug=self._bug,
         )
 
     # -- what tests read ---------------------------------------------------------------------------
@@ -169,7 +176,16 @@ class ServerConnection:
             return
         self.received.append(event)
         self._received_changed.set()
-        self.protocol.handle(event)
+        try:
+            self.protocol.handle(event)
+        except Exception as exc:  # a server bug must not end the connection; the client hears of it
+            self._bug(f"handling {data[:200]!r} raised {exc!r}")
+
+    def _bug(self, what: str) -> None:
+        self.violations.append(what)
+        self.send(
+            error_event(None, "The server had an error while processing your request.", type="server_error")
+        )
 
     async def _write_loop(self) -> None:
         while True:
@@ -187,6 +203,8 @@ class ServerConnection:
             else:
                 data, event_type = events.encode(item), item.type
                 self.sent_types.append(event_type)
+                if self.strict:
+                    self._check_typed(item, data)
             try:
                 await self.ws.send_frame(data, WSMsgType.TEXT)
             except ConnectionError:
@@ -211,6 +229,15 @@ class ServerConnection:
             task.add_done_callback(self._background.discard)
         elif rule.action == "stall":
             self.stall()
+
+    def _check_typed(self, event: Struct, data: bytes) -> None:
+        # What a client decodes is the yardstick: an event the server builds but that a client would see
+        # as unknown (a missing required field, a wrong tag) is a server bug, whoever's test runs it.
+        back = events.decode(data)
+        if isinstance(back, events.UnknownServerEvent):
+            self.violations.append(f"sent an untyped {back.type or '?'}: {back.error}: {data[:300]!r}")
+        elif type(back) is not type(event):
+            self.violations.append(f"{type(event).__name__} decoded as {type(back).__name__}: {data[:300]!r}")
 
     def _record(self, direction: str, data: bytes) -> None:
         if self._recorder is not None:

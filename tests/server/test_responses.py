@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 import time
 
 import numpy as np
@@ -365,3 +366,108 @@ async def test_audio_delta_is_base64_of_pcm(server, connect) -> None:
         import json
 
         assert len(base64.b64decode(json.loads(raw)["delta"])) % 2 == 0
+
+
+async def test_voice_is_fixed_once_the_model_has_spoken(server, connect) -> None:
+    async with connect(server) as client:
+        voice = {"type": "realtime", "audio": {"output": {"voice": "marin"}}}
+        await client.send({"type": "session.update", "session": voice})
+        assert (await client.expect("session.updated")).session.audio.output.voice == "marin"
+        await say(client, "hello")  # an audio response: the default modality
+        await client.send(
+            {"type": "session.update", "event_id": "evt_v", "session": {**voice, "instructions": "x"}}
+        )
+        assert (await client.expect("session.updated")).session.instructions == "x"  # same voice: fine
+        await client.send(
+            {
+                "type": "session.update",
+                "event_id": "evt_v2",
+                "session": {"type": "realtime", "audio": {"output": {"voice": "cedar"}}},
+            }
+        )
+        error = (await client.recv()).error
+        assert (error.code, error.event_id, error.param) == ("cannot_update_voice", "evt_v2", None)
+        assert error.message == "Cannot update a conversation's voice if assistant audio is present."
+        assert (await server.wait_for_connection()).session.audio.output.voice == "marin"
+
+
+async def test_voice_may_change_after_text_only_responses(server, connect) -> None:
+    async with connect(server) as client:
+        await say(client, "hello", output_modalities=["text"])
+        await client.send(
+            {
+                "type": "session.update",
+                "session": {"type": "realtime", "audio": {"output": {"voice": "cedar"}}},
+            }
+        )
+        assert (await client.recv()).session.audio.output.voice == "cedar"
+
+
+async def test_per_response_tools_are_validated(server, connect) -> None:
+    async with connect(server) as client:
+        tools = [{"type": "function", "name": "f"}, {"type": "function", "name": "f"}]
+        await client.send({"type": "response.create", "event_id": "evt_t", "response": {"tools": tools}})
+        error = (await client.recv()).error
+        assert (error.code, error.param, error.event_id) == (
+            "invalid_value",
+            "response.tools[1].name",
+            "evt_t",
+        )
+        await client.send({"type": "response.create", "response": {"tools": [{"type": "function"}]}})
+        assert (await client.recv()).error.param == "response.tools[0].name"
+
+
+@pytest.mark.parametrize("where", ["session", "response"])
+async def test_max_output_tokens_stops_the_response_incomplete(server, connect, where) -> None:
+    limit = 3
+    async with connect(server) as client:
+        if where == "session":
+            await client.send(
+                {"type": "session.update", "session": {"type": "realtime", "max_output_tokens": limit}}
+            )
+            await client.expect("session.updated")
+            events = await say(client, "please repeat all of these words", output_modalities=["text"])
+        else:
+            events = await say(
+                client,
+                "please repeat all of these words",
+                output_modalities=["text"],
+                max_output_tokens=limit,
+            )
+        deltas = [e.delta for e in events if e.type == "response.output_text.delta"]
+        text = "".join(deltas)
+        assert "You said: please repeat all of these words".startswith(text)
+        # documented estimate: one token per 4 characters; it stops at the first delta reaching the limit
+        assert math.ceil(len(text) / 4) >= limit > math.ceil(len(text[: -len(deltas[-1])]) / 4)
+        done = events[-2].response
+        assert (done.status, done.status_details.type, done.status_details.reason) == (
+            "incomplete",
+            "incomplete",
+            "max_output_tokens",
+        )
+        assert done.output[0].status == "incomplete"
+        assert done.output[0].content[0].text == text
+        assert done.usage.output_tokens == math.ceil(len(text) / 4)
+        assert kinds(events) == TEXT_SEQUENCE
+
+
+async def test_max_output_tokens_limits_audio_too(server, connect) -> None:
+    async with connect(server) as client:
+        events = await say(
+            client, "a longer sentence that takes a while to say out loud", max_output_tokens=4
+        )
+        audio_ms = sum(len(e.delta) / 48 for e in events if e.type == "response.output_audio.delta")
+        assert events[-2].response.status == "incomplete"
+        assert 0 < audio_ms <= 4 * 50  # one audio token per 50 ms, as documented
+
+
+@pytest.mark.parametrize(
+    ("value", "code"), [(0, "integer_below_min_value"), (5000, "integer_above_max_value")]
+)
+async def test_response_max_output_tokens_out_of_range(server, connect, value, code) -> None:
+    async with connect(server) as client:
+        await client.send(
+            {"type": "response.create", "event_id": "e9", "response": {"max_output_tokens": value}}
+        )
+        error = (await client.recv()).error
+        assert (error.code, error.param, error.event_id) == (code, "response.max_output_tokens", "e9")

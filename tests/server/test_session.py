@@ -85,6 +85,10 @@ async def test_session_update_merges_and_answers_whole_session(server, connect) 
         ({"max_output_tokens": 0}, "integer_below_min_value", "session.max_output_tokens"),
         ({"tracing": "bogus"}, "invalid_value", "session.tracing"),
         ({"instructions": 5}, "invalid_type", "session.instructions"),
+        ({"output_modalities": None}, "invalid_type", "session.output_modalities"),
+        ({"audio": {"output": {"format": None}}}, "invalid_type", "session.audio.output.format"),
+        ({"audio": {"output": {"voice": None}}}, "invalid_type", "session.audio.output.voice"),
+        ({"tools": [{"type": "function"}]}, "missing_required_parameter", "session.tools[0].name"),
         (
             {"audio": {"input": {"turn_detection": {"type": "semantic_vad", "eagerness": "eager"}}}},
             "invalid_value",
