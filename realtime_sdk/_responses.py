@@ -127,9 +127,6 @@ class ResponseHandle:
 
     # -- the reader's side --------------------------------------------------------------------------
 
-    async def _created_or_error(self) -> RealtimeResponse:
-        return await asyncio.shield(self._created)
-
     def _bind(self, event: ResponseCreated) -> None:
         self.id = event.response.id if isinstance(event.response.id, str) else None
         self.response = event.response

@@ -8,6 +8,12 @@ the ``event_id`` the request carries.  The reader offers every event to ``resolv
 in registration order wins, so requests without a distinguishing field are answered first in, first out,
 as the server processes them) and every ``error`` to ``claim_error`` (matched by ``error.event_id``).
 ``fail_all`` wakes every waiter with one exception when the connection ends.
+
+A caller that stops waiting after its request went out (cancelled, or past the request timeout) leaves
+an *orphaned* waiter behind on purpose: the server will still answer, and most acknowledgements carry
+nothing that names their request (``session.updated``, ``input_audio_buffer.committed``), so without it
+the late answer would be handed to the next request of the same kind.  An orphan takes its answer and
+goes; an ``error`` meant for it is delivered as an event (nobody awaits it any more).
 """
 
 from __future__ import annotations
@@ -39,6 +45,9 @@ class Waiter:
     types: tuple[str, ...]
     match: Callable[[Any], bool]
     event_id: str | None
+    on_result: Callable[[Any], None] | None = None
+    """Called with the acknowledgement as it resolves the waiter, whether or not anyone still waits."""
+    orphaned: bool = False
 
 
 class Waiters:
@@ -56,8 +65,10 @@ class Waiters:
         event_id: str | None = None,
         *,
         future: asyncio.Future[Any] | None = None,
+        on_result: Callable[[Any], None] | None = None,
     ) -> Waiter:
-        waiter = Waiter(future or asyncio.get_running_loop().create_future(), types, match, event_id)
+        future = future or asyncio.get_running_loop().create_future()
+        waiter = Waiter(future, types, match, event_id, on_result)
         for t in types:
             self._by_type.setdefault(t, []).append(waiter)
         if event_id is not None:
@@ -74,6 +85,25 @@ class Waiters:
         if waiter.event_id is not None and self._by_event_id.get(waiter.event_id) is waiter:
             del self._by_event_id[waiter.event_id]
 
+    def orphan(self, waiter: Waiter) -> None:
+        """Its caller is gone but the request was sent: keep the waiter until the answer comes."""
+        if waiter.future.done():
+            self.forget(waiter)
+            return
+        waiter.orphaned = True
+
+        def gone(future: asyncio.Future[Any]) -> None:
+            self.forget(waiter)
+            if not future.cancelled():
+                future.exception()  # nobody will retrieve it
+
+        waiter.future.add_done_callback(gone)
+
+    def __len__(self) -> int:
+        """How many waiters are registered (orphans included)."""
+        waiting = {id(w) for ws in self._by_type.values() for w in ws}
+        return len(waiting | {id(w) for w in self._by_event_id.values()})
+
     def pending(self, kind: str) -> bool:
         return bool(self._by_type.get(kind))
 
@@ -86,8 +116,10 @@ class Waiters:
             except Exception:  # a predicate meeting an unexpected shape: not this waiter's answer
                 matched = False
             if matched:
-                waiter.future.set_result(event)
                 self.forget(waiter)
+                if waiter.on_result is not None:
+                    waiter.on_result(event)
+                waiter.future.set_result(event)
                 return
 
     def claim_error(self, event: Error) -> bool:
@@ -108,6 +140,9 @@ class Waiters:
             waiter.future.set_exception(
                 ServerError(err.message, code=code, type=err.type, param=param, event_id=event_id)
             )
+        if waiter.orphaned:
+            log.warning("server error %s for a request nobody awaits: %s", code or err.type, err.message)
+            return False
         return True
 
     def fail_all(self, exc: BaseException) -> None:

@@ -14,12 +14,14 @@
     │   ├── RateLimitError         429
     │   └── ConnectTimeoutError    no answer in time
     ├── ConnectionClosed           the connection ended (``code``, ``reason``); every waiter gets it
+    ├── RequestTimeoutError        no answer to a request within ``request_timeout`` (TimeoutError too)
     ├── ResponseActiveError        ``create_response(on_active="raise")`` while a response is active
     ├── EventsDroppedError         an event stream nobody was reading overflowed (``dropped``)
     └── ServerError                the server answered a request with an ``error`` event
         └── ResponseFailedError    a response ended with status ``failed`` (``response``)
 
-aiohttp's exceptions never reach the caller: they are translated once, in ``session.py``.
+aiohttp's exceptions never reach the caller: they are translated at the edge, in ``_connect.py`` (the
+handshake) and ``_requests.py`` (sending).
 """
 
 from __future__ import annotations
@@ -80,6 +82,14 @@ class ConnectionClosed(RealtimeError):
         super().__init__(f"connection closed (code={code}{', reason=' + repr(reason) if reason else ''})")
         self.code = code
         self.reason = reason
+
+
+class RequestTimeoutError(RealtimeError, TimeoutError):
+    """The server did not answer a request within the session's ``request_timeout``.
+
+    The session stays usable.  The request may still take effect: its late answer is absorbed (so it is
+    never mistaken for the answer to a later request), and a late ``error`` for it arrives as an event.
+    """
 
 
 class ServerError(RealtimeError):

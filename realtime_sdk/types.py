@@ -29,6 +29,7 @@ from ._generated import (
     RealtimeSessionCreateRequestGAAudioInputNoiseReduction,
     RealtimeSessionCreateRequestGAAudioOutput,
     RealtimeSessionCreateResponseGA,
+    RealtimeTranscriptionSessionCreateResponseGA,
     RealtimeTurnDetectionSemanticVad,
     RealtimeTurnDetectionServerVad,
 )
@@ -65,8 +66,9 @@ PCMAudioFormat = RealtimeAudioFormatsAudioPcm
 PCMUAudioFormat = RealtimeAudioFormatsAudioPcmu
 PCMAAudioFormat = RealtimeAudioFormatsAudioPcma
 
-ServerSession = RealtimeSessionCreateResponseGA
-"""The session as the server reports it in ``session.created`` / ``session.updated``."""
+ServerSession = RealtimeSessionCreateResponseGA | RealtimeTranscriptionSessionCreateResponseGA
+"""The session as the server reports it in ``session.created`` / ``session.updated`` (what
+``update_session`` returns): a realtime session, or a transcription-only one."""
 ResponseParams = RealtimeResponseCreateParams
 Response = RealtimeResponse
 ConversationItem = RealtimeConversationItem

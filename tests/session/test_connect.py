@@ -310,3 +310,30 @@ async def test_client_secret_with_shared_http(server: LocalRealtimeServer) -> No
         secret = await create_client_secret(api_key=KEY, base_url=server.http_url, http=http)
         assert not http.closed
     assert secret.expires_at > 0
+
+
+async def test_client_secret_error_echoing_the_key_is_scrubbed(caplog: pytest.LogCaptureFixture) -> None:
+    """A server that quotes the key back in its error body: the key is cut out of the message."""
+    from aiohttp import web
+
+    async def refuse(request: web.Request) -> web.Response:
+        key = request.headers["Authorization"].removeprefix("Bearer ")
+        body = {"error": {"message": f"Incorrect API key provided: {key}.", "code": "invalid_api_key"}}
+        return web.json_response(body, status=401)
+
+    app = web.Application()
+    app.router.add_post("/v1/realtime/client_secrets", refuse)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    caplog.set_level(logging.DEBUG)
+    try:
+        with pytest.raises(AuthenticationError) as info:
+            await create_client_secret(api_key=SECRET, base_url=f"http://127.0.0.1:{port}/v1")
+    finally:
+        await runner.cleanup()
+    assert "Incorrect API key provided: <api key>." in str(info.value)  # the server's words, scrubbed
+    assert SECRET not in str(info.value) and SECRET not in repr(info.value.args)
+    assert SECRET not in caplog.text

@@ -394,3 +394,81 @@ async def test_close_while_reconnecting_ends_everything(server: LocalRealtimeSer
             await waiting
     assert isinstance(await app.ended(), ConnectionClosed)
     assert len(server.connections) == 1
+
+
+async def test_update_session_pending_at_a_drop_is_sent_again_on_the_new_connection(
+    server: LocalRealtimeServer,
+) -> None:
+    fake = FakeTime()
+    session = RealtimeSession(KEY, base_url=server.url, reconnect=fake.policy())
+    async with session:
+        app = Recorder(session)
+        conn0 = server.connections[0]
+        conn0.stall()  # the update arrives, its answer never leaves
+        update = asyncio.create_task(session.update_session(instructions="keep me"))
+        await conn0.wait_received(1)
+        await conn0.drop()
+        async with asyncio.timeout(10):
+            updated = await update
+        assert updated.instructions == "keep me"
+        await app.wait_for(lambda e: isinstance(e, Reconnected))
+        conn1 = server.connections[1]
+        assert conn1.session.instructions == "keep me"
+        assert session._config.instructions == "keep me"
+        # Nothing pending twice: the next reconnect would send the same configuration.
+        assert len(session._waiters) == 0
+
+
+async def test_create_response_waiting_for_an_active_one_goes_out_after_a_reconnect() -> None:
+    model = GatedModel()
+    fake = FakeTime()
+    async with LocalRealtimeServer(KEY, model=model) as server:
+        session = RealtimeSession(
+            KEY,
+            base_url=server.url,
+            session_properties={"output_modalities": ["text"]},
+            reconnect=fake.policy(),
+        )
+        async with session:
+            app = Recorder(session)
+            first = await session.create_response()
+            await model.started.wait()
+            queued = asyncio.create_task(session.create_response())
+            await until(lambda: session._idle_waiters)  # waiting for the first to finish
+            await server.connections[0].drop()
+            with pytest.raises(ConnectionClosed):
+                await first.done()
+            notice = await app.wait_for(lambda e: isinstance(e, Reconnected))
+            assert isinstance(notice, Reconnected) and notice.lost_responses == (first.id,)
+            model.gate.set()
+            async with asyncio.timeout(10):
+                second = await queued
+            assert (await second.done()).status == "completed"
+            # Only the queued response.create went out on the new connection, once.
+            sent = [e.type for e in server.connections[1].received]
+            assert sent.count("response.create") == 1
+
+
+async def test_the_key_is_never_logged_across_reconnects(
+    server: LocalRealtimeServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    secret = "sk-reconnect-secret-0123456789"
+    server.api_key = secret
+    caplog.set_level(logging.DEBUG)
+    fake = FakeTime()
+    session = RealtimeSession(secret, base_url=server.url, reconnect=fake.policy())
+    async with session:
+        app = Recorder(session)
+        await session.add_item("hello")
+        await server.connections[0].drop()
+        await app.wait_for(lambda e: isinstance(e, Reconnected))
+        server.api_key = "sk-rotated"  # the next handshake is refused: 401
+        await server.connections[1].drop()
+        error = await app.ended()
+    assert isinstance(error, AuthenticationError)
+    assert "reconnect attempt 1 failed for good" in caplog.text  # the failing path was logged
+    assert secret not in caplog.text
+    assert secret not in str(error) and secret not in repr(error.__cause__)
+    assert all(secret not in str(r.args) for r in caplog.records)

@@ -1,0 +1,245 @@
+"""The reader task: the only caller of ``ws.receive()``; and what happens when a connection ends.
+
+Theory of operation
+-------------------
+Each frame is decoded and passed to ``_dispatch``, which in order: feeds the observers (the seam where
+conversation state and the tool runner hook in), resolves request waiters and matches ``error`` events to
+requests by ``event_id``, routes response events to their ``ResponseHandle``, calls the registered
+handlers, and finally ``await``s the bounded session stream that ``async for event in session`` reads (so a
+slow consumer slows the reader: TCP backpressure).  Nothing a frame holds may end the reader: a frame that
+is not a JSON object is logged and skipped, an event the SDK cannot type is delivered as
+``UnknownServerEvent``, and a fault in any step of the dispatch is logged without skipping the steps after
+it, so waiters and the app still get the event.
+
+When the reader ends — ``close()``, a server close, a dropped connection, a missed heartbeat — the
+session either shuts down (``_shutdown``: every waiter, handle and stream fails with the same
+``ConnectionClosed(code, reason)``), or, with a ``ReconnectPolicy`` and an abnormal end, drops only what
+belonged to that connection (``_connection_lost``) while ``_reconnect.py`` replaces it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, cast
+
+import aiohttp
+
+from ._connect import open_websocket
+from ._generated import Error, ResponseCreated, ResponseDone, SessionCreated, SessionUpdated
+from ._handlers import describe
+from ._reconnect import abandoned_responses
+from ._responses import METADATA_KEY
+from ._state import SessionState
+from .errors import ConnectionClosed, RealtimeError
+from .events import AnyServerEvent, UnknownServerEvent, decode
+from .local_events import LocalEvent
+
+__all__ = ["Reader"]
+
+log = logging.getLogger("realtime_sdk")
+
+
+class Reader(SessionState):
+    async def _open(self) -> None:
+        """A new websocket and its reader; returns once ``session.created`` arrived on it."""
+        assert self._http is not None
+        self._ws = await open_websocket(
+            self._http,
+            self._endpoint,
+            headers=self._headers,
+            handshake_timeout=None,
+            heartbeat=self._heartbeat,
+            ws_close_timeout=self._close_timeout,
+        )
+        self._last_event = asyncio.get_running_loop().time()
+        created = self._waiters.expect(("session.created",))
+        self._reader = asyncio.create_task(self._read(self._ws), name="realtime_sdk reader")
+        try:
+            await created.future
+        finally:
+            self._waiters.forget(created)
+
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse[Literal[False]]) -> None:
+        code: int | None = None
+        reason = ""
+        try:
+            while True:
+                msg = await ws.receive()
+                if msg.type is aiohttp.WSMsgType.TEXT or msg.type is aiohttp.WSMsgType.BINARY:
+                    try:
+                        event = decode(msg.data)
+                    except RealtimeError as exc:  # ProtocolError: a frame that is not a JSON object
+                        log.warning("ignoring a frame from the server: %s", exc)
+                        continue
+                    try:
+                        await self._dispatch(event)
+                    except Exception:  # the last net: nothing an event does may end the reader
+                        log.exception("internal error while dispatching %s", event.type)
+                elif msg.type is aiohttp.WSMsgType.CLOSE:
+                    code, reason = msg.data, msg.extra or ""
+                elif msg.type is aiohttp.WSMsgType.ERROR:
+                    log.debug("websocket error: %r", msg.data)
+                    break
+                elif msg.type is aiohttp.WSMsgType.CLOSED:
+                    break
+        finally:
+            closing = ws.close_code if ws.close_code is not None else code
+            log.info("connection closed (code=%s)", closing)
+            self._reader_ended(ConnectionClosed(closing, reason or self._close_reason))
+
+    async def _dispatch(self, event: AnyServerEvent) -> None:
+        self._last_event = asyncio.get_running_loop().time()
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("recv %s", describe(event))
+        if self._link.is_echo(event):
+            # A restored item's acknowledgement: the app and the conversation saw this item once already.
+            if event.type in self._waiters:
+                self._waiters.resolve(event.type, event)
+            return
+        for observer in self._observers:
+            _guarded(observer, event)
+        await _guarded_async(self._audio_io.on_event, event)
+        kind = event.type
+        if isinstance(event, Error):
+            if _guarded(self._waiters.claim_error, event):
+                return
+        elif kind in self._waiters and not isinstance(event, UnknownServerEvent):
+            # A drifted acknowledgement is not an answer the caller could use: its request times out.
+            _guarded(self._waiters.resolve, kind, event)
+        if isinstance(event, SessionCreated | SessionUpdated):
+            self.server_session = event.session
+        if self._link.hides(event):
+            return  # the new connection's greeting and configuration, while restoring
+        await _guarded_async(self._route_response, event)
+        _guarded(self._handlers.dispatch, kind, event)
+        await self._events.put(event)
+        for notice in self._tools.take_notices():
+            await self._emit(notice)
+
+    async def _route_response(self, event: AnyServerEvent) -> None:
+        if isinstance(event, ResponseCreated):
+            response = event.response
+            meta = response.metadata if isinstance(response.metadata, dict) else {}
+            tag = meta.get(METADATA_KEY)
+            handle = self._handles_by_tag.pop(tag, None) if isinstance(tag, str) else None
+            rid = response.id if isinstance(response.id, str) else None
+            if handle is not None:
+                handle._bind(event)
+                if rid is not None:
+                    self._handles_by_id[rid] = handle
+                await handle._feed(event)
+            if rid is not None and not (handle is not None and handle.out_of_band):
+                self._active.add(rid)
+        elif isinstance(event, ResponseDone):
+            rid = event.response.id if isinstance(event.response.id, str) else None
+            handle = self._handles_by_id.pop(rid, None) if rid is not None else None
+            if handle is not None:
+                await handle._feed(event)
+            if rid is not None:
+                self._active.discard(rid)
+            if not self._active:
+                _settle(self._idle_waiters, None)
+        elif self._handles_by_id:
+            rid = getattr(event, "response_id", None)
+            handle = self._handles_by_id.get(rid) if isinstance(rid, str) else None
+            if handle is not None:
+                await handle._feed(event)
+
+    async def _emit(self, event: LocalEvent) -> None:
+        """An SDK event: to the handlers and the session stream, like a server event."""
+        if self._closed is not None:
+            return
+        self._handlers.dispatch(event.type, cast(Any, event))
+        await self._events.put(event)
+
+    # -- the end of a connection --------------------------------------------------------------------
+
+    def _reader_ended(self, closed: ConnectionClosed) -> None:
+        if self._closed is not None:
+            return
+        if self._link.reconnecting:
+            self._connection_lost(closed)  # a connection of a reconnect attempt: the attempt fails
+        elif self._link.should_reconnect(closed):
+            lost = self._connection_lost(closed)
+            self._link.start(closed, lost)
+        else:
+            self._shutdown(closed)
+
+    def _fail_requests(self, exc: RealtimeError) -> None:
+        """Every request and response handle of the connection fails with ``exc``."""
+        self._waiters.fail_all(exc)
+        handles = {id(h): h for h in (*self._handles_by_tag.values(), *self._handles_by_id.values())}
+        self._handles_by_tag.clear()
+        self._handles_by_id.clear()
+        for handle in handles.values():
+            handle._fail(exc)
+
+    def _shutdown(self, exc: RealtimeError) -> None:
+        if self._closed is not None:
+            return
+        self._closed = exc
+        ready, self._ready = self._ready, None
+        if ready is not None and not ready.done():
+            ready.set_exception(exc)
+            ready.exception()  # nobody may be waiting at the gate
+        self._fail_requests(exc)
+        _settle(self._idle_waiters, exc)
+        self._events.close(exc)
+        self._audio_io.close(exc)
+
+    def _connection_lost(self, closed: ConnectionClosed) -> tuple[str, ...]:
+        """Drop what belonged to the connection, keep the session; sends wait at the gate from now on."""
+        if self._ready is None:
+            self._ready = asyncio.get_running_loop().create_future()
+        self._ws = None
+        self._fail_requests(closed)
+        lost = abandoned_responses(self.conversation)
+        for done in lost:
+            # Internal state only (the app is told in Reconnected.lost_responses): the runner answers the
+            # complete calls of a lost response on the new connection.
+            self.conversation.receive(done)
+            self._tools.observe(done)
+        self._active.clear()
+        _settle(self._idle_waiters, None)
+        return tuple(d.response.id for d in lost if isinstance(d.response.id, str))
+
+    async def _discard_connection(self) -> None:
+        """Close a failed attempt's connection, if it got one, and wait for its reader."""
+        ws, reader = self._ws, self._reader
+        self._ws = None
+        if ws is not None and not ws.closed:
+            await ws.close()
+        if reader is not None and not reader.done() and reader is not asyncio.current_task():
+            await reader
+
+    def _reopen(self) -> None:
+        ready, self._ready = self._ready, None
+        if ready is not None and not ready.done():
+            ready.set_result(None)
+
+
+def _settle(futures: list[asyncio.Future[None]], exc: BaseException | None) -> None:
+    for fut in futures:
+        if not fut.done():
+            if exc is None:
+                fut.set_result(None)
+            else:
+                fut.set_exception(exc)
+
+
+def _guarded(step: Callable[..., Any], *args: Any) -> Any:
+    """One step of the dispatch; a fault in it (a bug, or state the server confused) is logged."""
+    try:
+        return step(*args)
+    except Exception:
+        log.exception("internal error in %s on %s", getattr(step, "__qualname__", step), args[-1].type)
+        return None
+
+
+async def _guarded_async(step: Callable[..., Awaitable[Any]], *args: Any) -> None:
+    try:
+        await step(*args)
+    except Exception:
+        log.exception("internal error in %s on %s", getattr(step, "__qualname__", step), args[-1].type)
