@@ -9,8 +9,11 @@ Per second of audio each path does what a voice app does on the wire, minus the 
 - downlink: 10 ``response.output_audio.delta`` frames of 100 ms at 24 kHz → typed event → PCM16 bytes
   at 48 kHz for the speaker.
 
-- realtime-sdk: ``audio.InputConverter`` / ``audio.OutputConverter`` (soxr, streaming) and
-  ``events.encode`` / ``events.decode`` (msgspec, base64 in C).
+- realtime-sdk: the session's own classes, without the socket: ``send_audio``'s ``AudioSender``
+  (conversion with soxr, 40 ms chunking, one ``input_audio_buffer.append`` encoded per chunk as
+  ``session.append_audio`` does) run on an event loop as ``send_audio`` is awaited; and per received
+  frame what the reader does with audio: ``events.decode``, ``Conversation.receive`` (state), then an
+  ``output_audio(sample_rate=48000)`` stream's conversion, queue and playback tracker as the app reads it.
 - by hand with openai-python: ``scipy.signal.resample_poly`` per chunk (the common recipe),
   ``base64``, the event dict serialised by openai-python's own ``send`` path (``async_maybe_transform``
   + ``json.dumps``), received frames parsed by its ``parse_event`` code path, then ``base64.b64decode``.
@@ -32,7 +35,9 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 
 from realtime_sdk import _generated as gen
-from realtime_sdk.audio import InputConverter, OutputConverter
+from realtime_sdk._audio_out import OutputAudioStream
+from realtime_sdk._audio_send import AudioSender
+from realtime_sdk.conversation import Conversation
 from realtime_sdk.events import decode, encode
 
 SECONDS = 20
@@ -61,17 +66,33 @@ def downlink_frames() -> list[bytes]:
 
 
 def sdk_path(mic: list[bytes], frames: list[bytes]) -> int:
-    uplink = InputConverter("audio/pcm", 48000, 1, "pcm16")
-    downlink = OutputConverter("audio/pcm", 48000, "pcm16")
+    return asyncio.run(_sdk_path(mic, frames))
+
+
+async def _sdk_path(mic: list[bytes], frames: list[bytes]) -> int:
+    sent: list[int] = []
+
+    async def append(chunk: bytes) -> None:  # session.append_audio minus the socket
+        sent.append(len(encode(gen.InputAudioBufferAppend(audio=chunk))))
+
+    uplink = AudioSender(append, lambda: "audio/pcm")
+    conversation = Conversation()
+    conversation.receive(
+        decode(encode(gen.ResponseCreated(event_id="e0", response=gen.RealtimeResponse(id="resp_1"))))
+    )
+    downlink = OutputAudioStream(48000, "pcm16", 1, "HQ", report=None, on_close=lambda _: None)
     out = 0
     for _ in range(SECONDS):
         for chunk in mic:
-            out += len(encode(gen.InputAudioBufferAppend(audio=uplink.convert(chunk))))
+            await uplink.send(chunk, 48000, 1, "pcm16")
         for frame in frames:
             event = decode(frame)
+            conversation.receive(event)
             assert isinstance(event, gen.ResponseOutputAudioDelta)
-            out += len(downlink.convert(event.delta))
-    return out
+            downlink._audio(event.response_id, event.item_id, event.content_index, "audio/pcm", event.delta)
+            for played in downlink.read_nowait():
+                out += len(getattr(played, "data", b""))
+    return out + sum(sent)
 
 
 def openai_path(mic: list[bytes], frames: list[bytes]) -> int:

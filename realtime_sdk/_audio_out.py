@@ -31,8 +31,9 @@ import asyncio
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
+from ._audio_formats import ENCODING_SAMPLE_BYTES
 from .audio import AudioFormat, Encoding, OutputConverter, Quality
 from .errors import AudioFormatError
 
@@ -40,8 +41,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 __all__ = ["AudioInterrupted", "OutputAudioChunk", "OutputAudioStream", "PlaybackTracker"]
-
-_SAMPLE_BYTES: Final[dict[str, int]] = {"pcm16": 2, "float32": 4, "pcmu": 1, "pcma": 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +70,11 @@ class AudioInterrupted:
 
 def bytes_per_ms_of(sample_rate: int, encoding: Encoding, channels: int) -> float:
     """Bytes per millisecond of application audio (``sample_rate`` Hz, ``encoding``, ``channels``)."""
-    if encoding not in _SAMPLE_BYTES:
+    if encoding not in ENCODING_SAMPLE_BYTES:
         raise AudioFormatError(f"unknown encoding {encoding!r}")
     if sample_rate <= 0 or channels <= 0:
         raise AudioFormatError("sample_rate and channels must be positive")
-    return sample_rate * _SAMPLE_BYTES[encoding] * channels / 1000
+    return sample_rate * ENCODING_SAMPLE_BYTES[encoding] * channels / 1000
 
 
 @dataclass(slots=True)

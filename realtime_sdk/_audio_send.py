@@ -62,6 +62,7 @@ class AudioSender:
         self._key: tuple[AudioFormat, int, int, Encoding] | None = None
         self._chunker: Chunker | None = None
         self._chunk_format: AudioFormat = "audio/pcm"
+        self._chunk_bytes_per_ms = bytes_per_ms(self._chunk_format)
         self._lock = asyncio.Lock()
         self.sent_ms = 0.0
         """Milliseconds of audio appended so far, over the whole session."""
@@ -111,6 +112,7 @@ class AudioSender:
         if self._chunker is None or self._chunk_format != wire:
             self._chunker = Chunker.for_duration(self.chunk_ms, wire)
             self._chunk_format = wire
+            self._chunk_bytes_per_ms = bytes_per_ms(wire)
         self._converter, self._key = converter, key
         return carried, converter
 
@@ -122,4 +124,4 @@ class AudioSender:
 
     async def _emit(self, chunk: bytes) -> None:
         await self._append(chunk)
-        self.sent_ms += len(chunk) / bytes_per_ms(self._chunk_format)
+        self.sent_ms += len(chunk) / self._chunk_bytes_per_ms

@@ -49,7 +49,33 @@ VAD_SILENCE_MS = 500
 TRANSCRIPTION_MODEL = "gpt-4o-mini-transcribe"
 
 
+EPILOG = """\
+Without OPENAI_API_KEY in the environment (or with --local) the local Realtime server runs in this
+process: its model answers with your own audio, so the whole path works offline.
+
+exit status: 0 when the reply was written; 1 when the file cannot be read, the connection or the
+response fails, or no complete reply comes within --timeout; 2 for bad arguments.
+
+example: realtime-sdk talk question.wav --out answer.wav --voice marin"""
+
+
+def _at_least_zero(text: str) -> float:
+    value = float(text)
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, not {text}")
+    return value
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a number > 0, not {text}")
+    return value
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("input", type=Path, help="a WAV file (PCM 8-32 bit, float, μ-law or A-law; any rate)")
     parser.add_argument("--out", type=Path, default=Path("reply.wav"), help="reply WAV (default: reply.wav)")
     parser.add_argument(
@@ -59,10 +85,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--voice", default=None, help="assistant voice (e.g. alloy, marin)")
     parser.add_argument("--instructions", default=None, help="instructions for the assistant")
     parser.add_argument(
-        "--pace", type=float, default=1.0, help="send at this multiple of real time (default 1; 0: at once)"
+        "--pace",
+        type=_at_least_zero,
+        default=1.0,
+        help="send at this multiple of real time (default 1; 0: all at once)",
     )
     parser.add_argument("--manual", action="store_true", help="turn detection off: commit, then ask")
-    parser.add_argument("--timeout", type=float, default=60.0, help="give up after this many seconds")
+    parser.add_argument(
+        "--timeout", type=_positive, default=60.0, help="give up after this many seconds (default 60)"
+    )
 
 
 def _fail(message: str) -> int:
@@ -77,8 +108,6 @@ async def run(args: argparse.Namespace) -> int:
         return _fail(f"cannot read {args.input}: {exc}")
     if not pcm:
         return _fail(f"{args.input} holds no audio")
-    if args.pace < 0 or args.timeout <= 0:
-        return _fail("--pace must be >= 0 and --timeout > 0")
     async with contextlib.AsyncExitStack() as stack:
         connect: dict[str, Any] = {"model": args.model}
         if args.local or not os.environ.get("OPENAI_API_KEY"):

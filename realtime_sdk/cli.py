@@ -63,11 +63,13 @@ COMMANDS: dict[str, tuple[str, Configure, Run]] = {
 }
 
 
+DESCRIPTION = "Talk to OpenAI's Realtime API from the command line, or run a local server that speaks it."
+EPILOG = "Run 'realtime-sdk COMMAND --help' for a command's options."
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="realtime-sdk", description=__doc__.splitlines()[0] if __doc__ else None
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="realtime-sdk", description=DESCRIPTION, epilog=EPILOG)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (help_text, configure, _) in COMMANDS.items():
         configure(sub.add_parser(name, help=help_text, description=help_text))
     return parser

@@ -33,8 +33,9 @@ read. It never raises except for cancellation of the caller. A sync function tha
 keeps running in its thread (Python cannot stop threads); its result is discarded.
 
 Outputs are strings on the wire: a ``str`` result is sent as is, anything else is JSON-encoded with
-msgspec (structs, dataclasses, dicts, lists, numbers, enums, datetimes; other objects fall back to
-``str()``). Errors are JSON objects ``{"error": "..."}``.
+msgspec (structs, dataclasses, dicts, lists, sets, numbers, enums, datetimes, UUIDs, decimals). A result
+JSON cannot carry (an arbitrary object) or longer than :data:`MAX_OUTPUT_CHARS` becomes an error output,
+as does a failure. Errors are JSON objects ``{"error": "..."}``.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import enum
+import functools
 import inspect
 import re
 import types
@@ -76,6 +78,11 @@ __all__ = [
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds a tool may run in :func:`run_tool` before the model is told it timed out."""
+
+MAX_OUTPUT_CHARS = 100_000
+"""Longest output :func:`run_tool` sends; a longer one becomes an error output instead.  100 000
+characters are some 25 000 tokens, most of a realtime model's 32k context: a result that size crowds out
+the conversation (or is refused), and a cut JSON document would not parse, so the model is told instead."""
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -323,16 +330,19 @@ class Tool:
         if not callable(fn):
             raise TypeError(f"a tool needs a callable, not {fn!r}")
         self.fn = fn
-        self.name = name or getattr(fn, "__name__", None) or type(fn).__name__
+        described = _described(fn)
+        self.name = name or described.name or type(fn).__name__
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", self.name):
-            raise ValueError(f"tool name {self.name!r}: use 1-64 letters, digits, '_' or '-'")
-        summary, arg_docs = _parse_docstring(inspect.getdoc(fn))
+            raise ValueError(
+                f"tool name {self.name!r}: use 1-64 letters, digits, '_' or '-' (pass name=... to choose one)"
+            )
+        summary, arg_docs = _parse_docstring(described.doc)
         self.description = description if description is not None else summary
         self.timeout = timeout
         self.is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
             getattr(fn, "__call__", None)  # noqa: B004 - callable objects with async __call__
         )
-        self.parameters, self._args_type, self._names = self._build(fn, arg_docs)
+        self.parameters, self._args_type, self._names = self._build(fn, described, arg_docs)
         self._decoder = msgspec.json.Decoder(self._args_type)
 
     @classmethod
@@ -349,20 +359,29 @@ class Tool:
 
     @staticmethod
     def _build(
-        fn: Callable[..., Any], arg_docs: Mapping[str, str]
+        fn: Callable[..., Any], described: _Described, arg_docs: Mapping[str, str]
     ) -> tuple[dict[str, Any], type[msgspec.Struct], list[tuple[str, inspect.Parameter]]]:
-        signature = inspect.signature(fn)
-        try:
-            hints = typing.get_type_hints(fn, include_extras=True)
-        except Exception as exc:  # a forward reference that does not resolve
-            raise TypeError(f"cannot read the type hints of {fn!r}: {exc}") from None
+        signature = inspect.signature(fn)  # without self, and without a partial's positional arguments
+        hints = _parameter_hints(fn, described.hints_of)
+        first = next(iter(signature.parameters), None)
+        if first == "self" and inspect.isfunction(fn) and "." in fn.__qualname__:
+            raise TypeError(
+                f"{fn.__qualname__} is a method taken from its class: make the tool from a bound method "
+                "(instance.method), so that the model is not asked for 'self'"
+            )
         properties: dict[str, Any] = {}
         required: list[str] = []
         fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
         names: list[tuple[str, inspect.Parameter]] = []
         for pname, param in signature.parameters.items():
+            if pname in described.bound:
+                continue  # given by functools.partial: the app's value, not the model's
             if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-                raise TypeError(f"tool parameters must be named: *{pname} / **{pname} cannot be described")
+                star = "*" if param.kind is param.VAR_POSITIONAL else "**"
+                raise TypeError(
+                    f"{fn!r}: {star}{pname} cannot be described to the model; a tool's parameters must "
+                    "each have a name (and preferably a type)"
+                )
             if param.kind is param.POSITIONAL_ONLY:
                 raise TypeError(f"tool parameters are passed by keyword: {pname} is positional-only")
             hint = hints.get(pname, Any)
@@ -389,9 +408,7 @@ class Tool:
         if required:
             parameters["required"] = required
         try:
-            args_type = msgspec.defstruct(
-                f"{getattr(fn, '__name__', 'tool')}_arguments", fields, kw_only=True
-            )
+            args_type = msgspec.defstruct(f"{described.name or 'tool'}_arguments", fields, kw_only=True)
             msgspec.json.Decoder(args_type)
         except TypeError as exc:
             raise TypeError(f"cannot validate the arguments of {fn!r}: {exc}") from None
@@ -424,6 +441,53 @@ class Tool:
 
     def __repr__(self) -> str:
         return f"Tool(name={self.name!r}, is_async={self.is_async})"
+
+
+def _parameter_hints(fn: Callable[..., Any], target: Any) -> dict[str, Any]:
+    """The resolved type hints of ``target``'s parameters.  Its return annotation is not needed and may
+    name something that does not resolve at module level (a local class): it is left out when it fails."""
+    try:
+        return typing.get_type_hints(target, include_extras=True)
+    except Exception as first:
+        annotations = dict(getattr(target, "__annotations__", None) or {})
+        if annotations.pop("return", None) is None:
+            raise TypeError(f"cannot read the type hints of {fn!r}: {first}") from None
+        shim = types.SimpleNamespace(
+            __annotations__=annotations, __globals__=getattr(target, "__globals__", {})
+        )
+        try:
+            return typing.get_type_hints(shim, include_extras=True)
+        except Exception as exc:  # a parameter's forward reference that does not resolve
+            raise TypeError(f"cannot read the type hints of {fn!r}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class _Described:
+    """What describes a callable to the model: where its type hints, name and docstring come from."""
+
+    hints_of: Any
+    name: str | None
+    doc: str | None
+    bound: frozenset[str]
+    """Parameters a ``functools.partial`` fixed by keyword: the app's values (a database handle, a user
+    id), so they are hidden from the model rather than offered to it."""
+
+
+def _described(fn: Callable[..., Any]) -> _Described:
+    """Functions and methods describe themselves; a ``functools.partial`` is described by the function
+    it wraps (its own docstring is ``partial``'s); a callable object by its ``__call__``, with its
+    class's name and docstring (``__call__``'s docstring when the class has none)."""
+    bound: set[str] = set()
+    target: Any = fn
+    while isinstance(target, functools.partial):
+        bound.update(target.keywords)
+        target = target.func
+    if inspect.isroutine(target) or inspect.isclass(target):
+        return _Described(target, getattr(target, "__name__", None), inspect.getdoc(target), frozenset(bound))
+    call = type(target).__call__
+    class_doc = type(target).__doc__
+    doc = inspect.cleandoc(class_doc) if class_doc else inspect.getdoc(call)
+    return _Described(call, type(target).__name__, doc, frozenset(bound))
 
 
 @overload
@@ -557,21 +621,20 @@ class ToolResult:
         )
 
 
-def _enc_hook(obj: Any) -> Any:
-    return str(obj)
-
-
-_encoder = msgspec.json.Encoder(enc_hook=_enc_hook)
+_encoder = msgspec.json.Encoder()
 
 
 def encode_output(value: object) -> str:
-    """A tool's return value as the ``output`` string: ``str`` as is, anything else as JSON."""
+    """A tool's return value as the ``output`` string: ``str`` as is, anything else as JSON.
+
+    Raises ``TypeError`` for what JSON cannot carry (an arbitrary object, a dict with non-string keys,
+    an int beyond 64 bits): the model should not be handed a ``repr`` as if it were the result."""
     if isinstance(value, str):
         return value
     try:
         return _encoder.encode(value).decode()
-    except (TypeError, ValueError, OverflowError):
-        return str(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise TypeError(f"a {type(value).__name__} result cannot be sent as JSON: {exc}") from None
 
 
 async def run_tool(
@@ -608,7 +671,17 @@ async def run_tool(
     except Exception as exc:
         detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         return ToolResult.error(call, f"tool {call.name} failed: {detail}")
-    return ToolResult.ok(call, value)
+    try:
+        result = ToolResult.ok(call, value)
+    except TypeError as exc:
+        return ToolResult.error(call, f"tool {call.name} returned a result that is not JSON: {exc}")
+    if len(result.output) > MAX_OUTPUT_CHARS:
+        return ToolResult.error(
+            call,
+            f"tool {call.name} returned {len(result.output)} characters, more than the {MAX_OUTPUT_CHARS} "
+            "an output may carry; ask for less",
+        )
+    return result
 
 
 async def _call(t: Tool, kwargs: dict[str, Any]) -> Any:

@@ -63,6 +63,7 @@ from realtime_sdk._generated import (
     ResponseOutputItemAdded,
     ResponseOutputTextDelta,
     ServerEvent,
+    SessionCreated,
     SessionUpdated,
     TranscriptTextUsageDuration,
 )
@@ -540,6 +541,60 @@ def test_interrupt_after_the_item_fully_played_sends_nothing() -> None:
     c.mark_played("item_a", 1000)
     assert c.interrupt() == []
     assert c.items[0].content[0].truncated_ms is None
+
+
+def test_near_the_end_of_a_complete_item_nothing_is_truncated_while_streaming_it_is_cut_exactly() -> None:
+    # The server's length of an item has been seen ~85 ms shorter than the audio received: a truncate
+    # within 100 ms of the end of a complete item could earn "already shorter than"; none is sent.
+    for heard, expected in (
+        (901.0, []),
+        (899.0, [ConversationItemTruncate(item_id="item_a", content_index=0, audio_end_ms=899)]),
+    ):
+        c = Conversation(clock=lambda: 0.0)
+        speaking_response(c, ms=1000)
+        c.receive(audio_done("resp_1", "item_a"))
+        c.receive(done("resp_1"))
+        c.mark_played("item_a", heard)
+        assert c.interrupt() == expected
+    # Still streaming: the server has at least what it sent, so the cut is exactly at what was heard.
+    c = Conversation(clock=lambda: 0.0)
+    speaking_response(c, ms=1000)
+    c.mark_played("item_a", 990.0)
+    assert c.interrupt()[1:] == [
+        ConversationItemTruncate(item_id="item_a", content_index=0, audio_end_ms=990)
+    ]
+
+
+def test_out_of_band_audio_is_cut_locally_but_never_truncated_on_the_server() -> None:
+    # conversation="none": the item is in no conversation; a truncate would earn item_truncate_invalid_item_id.
+    c = Conversation(clock=lambda: 0.0)
+    c.receive(created("oob"))
+    c.receive(ResponseOutputItemAdded(event_id=eid(), response_id="oob", output_index=0, item=assistant("x")))
+    c.receive(transcript("oob", "x", "one two three four"))
+    c.receive(audio("oob", "x", 48 * 1000))
+    c.mark_played("x", 500)
+    assert c.interrupt() == [ResponseCancel(response_id="oob")]
+    part = c.item("x").content[0]  # type: ignore[union-attr]
+    assert (part.truncated_ms, part.transcript) == (500, "one two")
+
+
+def test_a_new_session_forgets_playback_so_nothing_restored_as_text_is_truncated() -> None:
+    def session_created(session_id: str) -> SessionCreated:
+        return SessionCreated(
+            event_id=eid(), session=RealtimeSessionCreateResponseGA(id=session_id, object="realtime.session")
+        )
+
+    c = Conversation(clock=lambda: 0.0)
+    c.receive(session_created("sess_1"))
+    speaking_response(c, ms=1000)
+    c.receive(done("resp_1", status="incomplete"))  # the connection dropped mid-item
+    c.mark_played("item_a", 300)
+    c.receive(session_created("sess_1"))  # the same session again (a repeat): nothing changes
+    assert c.heard_ms("item_a") == 300
+    c.receive(session_created("sess_2"))  # reconnected: item_a is back as text, without audio
+    assert c.interrupt() == []
+    c.mark_played("item_a", 400)  # a stale report for the old audio changes nothing either
+    assert c.interrupt() == []
 
 
 def test_interrupt_after_response_done_while_still_playing_truncates_without_cancel() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import enum
+import functools
 import json
 import threading
 from typing import Annotated, Any, Literal, Optional, TypedDict
@@ -22,6 +23,7 @@ from realtime_sdk._generated import (
     ResponseOutputItemDone,
 )
 from realtime_sdk.tools import (
+    MAX_OUTPUT_CHARS,
     Param,
     Tool,
     ToolArgumentsError,
@@ -267,10 +269,16 @@ def test_unsupported_types_fail_when_the_tool_is_made() -> None:
         def f(x: dict[int, str]) -> None:
             pass
 
-    with pytest.raises(TypeError, match="must be named"):
+    with pytest.raises(TypeError, match=r"\*args cannot be described"):
 
         @tool
         def g(*args: int) -> None:
+            pass
+
+    with pytest.raises(TypeError, match=r"\*\*options cannot be described"):
+
+        @tool
+        def g2(city: str, **options: str) -> None:
             pass
 
     with pytest.raises(TypeError, match="cannot describe"):
@@ -281,6 +289,126 @@ def test_unsupported_types_fail_when_the_tool_is_made() -> None:
 
     with pytest.raises(ValueError, match="tool name"):
         Tool.from_function(lambda: None, name="has space")
+
+
+def test_optional_containers_any_dicts_defaults_and_keyword_only() -> None:
+    @tool
+    def search(
+        tags: list[int] | None, filters: dict[str, Any], limit: int = 10, *, exact: bool = False
+    ) -> None:
+        pass
+
+    assert search.parameters == {
+        "type": "object",
+        "properties": {
+            "tags": {"type": "array", "items": {"type": "integer"}},
+            "filters": {"type": "object", "additionalProperties": {}},
+            "limit": {"type": "integer"},
+            "exact": {"type": "boolean"},
+        },
+        "required": ["filters"],
+    }
+    assert search.parse_arguments('{"filters": {"a": [1, null]}}') == {
+        "tags": None,
+        "filters": {"a": [1, None]},
+        "limit": 10,
+        "exact": False,
+    }
+
+
+class Weather:
+    """Weather service: the forecast for a city."""
+
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+
+    def forecast(self, city: str) -> str:
+        """Forecast for a city.
+
+        Args:
+            city: City name.
+        """
+        return f"{city}: 20 {self.unit}"
+
+    def __call__(self, city: Annotated[str, "City name"]) -> str:
+        return self.forecast(city)
+
+
+def forecast_for(db: object, city: str, days: int = 1) -> str:
+    """Forecast from a database.
+
+    Args:
+        db: The app's database handle.
+        city: City name.
+        days: How many days ahead.
+    """
+    return f"{city} in {days} days"
+
+
+async def test_methods_callable_objects_and_partials_describe_only_the_models_parameters() -> None:
+    bound = Tool(Weather("C").forecast)
+    assert (bound.name, bound.description) == ("forecast", "Forecast for a city.")
+    assert bound.parameters["properties"] == {"city": {"type": "string", "description": "City name."}}
+    assert (await run_tool(bound, call("forecast", '{"city": "Oslo"}'))).output == "Oslo: 20 C"
+
+    obj = Tool(Weather("F"))
+    assert (obj.name, obj.description) == ("Weather", "Weather service: the forecast for a city.")
+    assert obj.parameters["required"] == ["city"]
+    assert (await run_tool(obj, call("Weather", '{"city": "Rome"}'))).output == "Rome: 20 F"
+
+    with pytest.raises(TypeError, match="method taken from its class"):
+        Tool(Weather.forecast)
+
+    # The partial's keyword is the app's (a database handle): hidden, and not overridable by the model.
+    part = Tool(functools.partial(forecast_for, db=object()))
+    assert (part.name, part.description) == ("forecast_for", "Forecast from a database.")
+    assert part.parameters == {
+        "type": "object",
+        "properties": {
+            "city": {"type": "string", "description": "City name."},
+            "days": {"type": "integer", "description": "How many days ahead."},
+        },
+        "required": ["city"],
+    }
+    out = await run_tool(part, call("forecast_for", '{"city": "Oslo", "db": "evil"}'))
+    assert out.output == "Oslo in 1 days"
+    positional = Tool(functools.partial(forecast_for, None))
+    assert list(positional.parameters["properties"]) == ["city", "days"]
+
+    async def slow_echo(text: str) -> str:
+        return text
+
+    async_partial = Tool(functools.partial(slow_echo))
+    assert async_partial.is_async
+    assert (await run_tool(async_partial, call("slow_echo", '{"text": "hi"}'))).output == "hi"
+
+
+async def test_results_json_cannot_carry_or_too_long_become_error_outputs() -> None:
+    class Opaque:
+        pass
+
+    @tool
+    def opaque() -> Opaque:
+        return Opaque()
+
+    @tool
+    def huge() -> str:
+        return "x" * (MAX_OUTPUT_CHARS + 1)
+
+    @tool
+    def just_fits() -> str:
+        return "x" * MAX_OUTPUT_CHARS
+
+    bad = await run_tool(opaque, call("opaque"))
+    assert bad.is_error and "not JSON" in json.loads(bad.output)["error"]
+    big = await run_tool(huge, call("huge"))
+    assert big.is_error
+    assert json.loads(big.output)["error"] == (
+        f"tool huge returned {MAX_OUTPUT_CHARS + 1} characters, more than the {MAX_OUTPUT_CHARS} an output "
+        "may carry; ask for less"
+    )
+    fits = await run_tool(just_fits, call("just_fits"))
+    assert not fits.is_error and len(fits.output) == MAX_OUTPUT_CHARS
 
 
 # -- calls and results ------------------------------------------------------------------------------
@@ -338,7 +466,11 @@ def test_encode_output() -> None:
     assert json.loads(encode_output(Window(1, 2))) == {"start": 1, "end": 2}
     assert encode_output(None) == "null"
     assert encode_output(Unit.CELSIUS) == '"c"'
-    assert json.loads(encode_output({"x": object()}))["x"].startswith("<object")
+    assert json.loads(encode_output({3, 1})) in ([1, 3], [3, 1])
+    with pytest.raises(TypeError, match="object result cannot be sent as JSON"):
+        encode_output(object())
+    with pytest.raises(TypeError, match="dict result cannot be sent as JSON"):
+        encode_output({"x": object()})
 
 
 # -- run_tool ---------------------------------------------------------------------------------------

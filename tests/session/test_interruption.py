@@ -224,3 +224,46 @@ async def test_interrupt_twice_and_with_nothing_playing_is_harmless() -> None:
         assert await s.interrupt() == []
         await probe.assert_no_errors()
         assert len(first) == 1 and len(probe.sent(ConversationItemTruncate)) == 1
+
+
+async def test_vad_barge_in_truncates_at_the_bytes_a_44k1_stereo_player_consumed() -> None:
+    """Server VAD barge-in while the app plays ``output_audio`` at 44.1 kHz stereo through its tracker.
+
+    The output converter resamples 24 -> 44.1 kHz (a ratio of 1.8375) and holds samples back; the player
+    consumes exactly 250 ms of what it was given (in pieces that cut chunks anywhere) and the truncate must
+    say 250 ms: the app's bytes map back to the item's milliseconds whatever the rate, channels and delay.
+    """
+    async with (
+        asyncio.timeout(20),
+        LocalRealtimeServer(
+            KEY, model=ScriptedModel([Reply.audio(tone_24k(3000), "a long answer")]), pace_audio=True
+        ) as server,
+        RealtimeSession(KEY, base_url=server.url) as s,
+    ):
+        probe = Probe(s, server)
+        stream = s.output_audio(sample_rate=44100, channels=2)
+        frame = 4  # PCM16 stereo
+        want = 11025 * frame  # 250 ms at 44.1 kHz
+        truncated = asyncio.get_running_loop().create_future()
+        s.on("conversation.item.truncated", lambda e: truncated.done() or truncated.set_result(e))
+        await s.add_item("hi")
+        handle = await s.create_response()
+        given = 0
+        item_id = None
+        while given < want:  # the player takes chunks as they come...
+            chunk = await next_chunk(stream)
+            item_id = chunk.item_id
+            given += len(chunk.data)
+        consumed = 0
+        for piece in (1000, 7, 30000, want):  # ...and its callback consumes them in odd pieces
+            take = min(piece, want - consumed)
+            stream.tracker.played(take)
+            consumed += take
+        assert consumed == want and given >= want
+        await s.send_audio(tone_24k(300, freq=500, level=0.5))  # the user talks over the assistant
+        event = await truncated
+        assert (event.item_id, event.audio_end_ms) == (item_id, 250)
+        assert (await handle.done()).status == "cancelled"
+        await probe.assert_no_errors()
+        assert probe.sent(ResponseCancel) == []  # the server's VAD cancelled it
+        assert server.connections[0].protocol.conversation.assistant_audio_ms[item_id] == 250

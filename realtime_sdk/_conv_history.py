@@ -1,0 +1,135 @@
+"""Items as ``conversation.item.create`` events: history given at connect, and restore after a reconnect."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import msgspec
+from msgspec import UNSET
+
+from ._conv_state import (
+    AUDIO_PART_TYPES,
+    TEXT_PART_TYPES,
+    HistoryItem,
+    Item,
+    as_str,
+)
+from ._generated import (
+    ClientEvent,
+    ConversationItemCreate,
+    RealtimeConversationItem,
+    RealtimeConversationItemFunctionCall,
+    RealtimeConversationItemFunctionCallOutput,
+    RealtimeConversationItemMessage,
+    RealtimeConversationItemMessageContentItem,
+)
+
+
+def history_events(items: Iterable[HistoryItem], *, keep_ids: bool = False) -> list[ClientEvent]:
+    """``conversation.item.create`` events that recreate ``items`` in order, as text.
+
+    Messages keep their role: user and system content becomes ``input_text``, assistant content
+    ``output_text`` (the API rejects other types there). Audio becomes its transcript — for assistant
+    audio, only as far as it was heard — except user audio given with its bytes, which stays audio.
+    Function calls and outputs are kept; a call whose arguments are still incomplete is dropped, and so
+    is its output. Items left without content are dropped. ``keep_ids`` copies item ids (used on
+    restore so the server conversation keeps the same ids).
+    """
+    events: list[ClientEvent] = []
+    dropped_calls: set[str] = set()
+    for raw in items:
+        item = _as_wire_item(raw)
+        if item is None:
+            continue
+        item_id = item.id if keep_ids and isinstance(item.id, str) else UNSET
+        new: RealtimeConversationItem | None = None
+        if isinstance(item, RealtimeConversationItemMessage):
+            content = _history_content(item)
+            if content:
+                new = RealtimeConversationItemMessage(id=item_id, role=item.role, content=content)
+        elif isinstance(item, RealtimeConversationItemFunctionCall):
+            if item.status in ("in_progress", "incomplete") or not item.arguments:
+                if isinstance(item.call_id, str):
+                    dropped_calls.add(item.call_id)
+            else:
+                new = RealtimeConversationItemFunctionCall(
+                    id=item_id, name=item.name, arguments=item.arguments, call_id=item.call_id
+                )
+        elif isinstance(item, RealtimeConversationItemFunctionCallOutput):
+            if item.call_id not in dropped_calls:
+                new = RealtimeConversationItemFunctionCallOutput(
+                    id=item_id, call_id=item.call_id, output=item.output
+                )
+        if new is not None:
+            events.append(ConversationItemCreate(item=new))
+    return events
+
+
+def _history_content(
+    item: RealtimeConversationItemMessage,
+) -> list[RealtimeConversationItemMessageContentItem]:
+    out: list[RealtimeConversationItemMessageContentItem] = []
+    text_type = "output_text" if item.role == "assistant" else "input_text"
+    for part in item.content:
+        ptype = as_str(part.type)
+        if ptype == "input_audio" and isinstance(part.audio, bytes) and part.audio and item.role == "user":
+            out.append(
+                RealtimeConversationItemMessageContentItem(
+                    type="input_audio", audio=part.audio, transcript=as_str(part.transcript) or UNSET
+                )
+            )
+            continue
+        if ptype in AUDIO_PART_TYPES:
+            words = as_str(part.transcript)
+        elif ptype in TEXT_PART_TYPES or ptype is None:
+            words = as_str(part.text)
+            if words is None:
+                words = as_str(part.transcript)
+        else:  # images and other content: not carried over
+            words = None
+        if words:
+            out.append(RealtimeConversationItemMessageContentItem(type=text_type, text=words))
+    return out
+
+
+def _as_wire_item(raw: HistoryItem) -> RealtimeConversationItem | None:
+    if isinstance(raw, Item):
+        return _local_to_wire(raw)
+    if isinstance(raw, Mapping):
+        try:
+            converted: RealtimeConversationItem = msgspec.convert(dict(raw), RealtimeConversationItem)
+            return converted
+        except msgspec.ValidationError as exc:
+            raise ValueError(f"not a conversation item: {exc}") from None
+    return raw
+
+
+def _local_to_wire(item: Item) -> RealtimeConversationItem | None:
+    if item.type == "message":
+        content = []
+        for part in item.content:
+            if part.type in AUDIO_PART_TYPES and not part.heard:
+                continue
+            content.append(
+                RealtimeConversationItemMessageContentItem(
+                    type=part.type or UNSET,
+                    text=part.text if part.text is not None else UNSET,
+                    transcript=part.transcript if part.transcript is not None else UNSET,
+                )
+            )
+        return RealtimeConversationItemMessage(
+            id=item.id, role=item.role or "user", content=content, status=item.status or UNSET
+        )
+    if item.type == "function_call":
+        return RealtimeConversationItemFunctionCall(
+            id=item.id,
+            name=item.name or "",
+            arguments=item.arguments if item.arguments_done or item.status == "completed" else "",
+            call_id=item.call_id or UNSET,
+            status="completed" if item.arguments_done or item.status == "completed" else "in_progress",
+        )
+    if item.type == "function_call_output" and item.call_id is not None:
+        return RealtimeConversationItemFunctionCallOutput(
+            id=item.id, call_id=item.call_id, output=item.output or ""
+        )
+    return None
