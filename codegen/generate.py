@@ -231,7 +231,9 @@ def gate(out_dir: Path, schema: dict[str, Any]) -> None:
             cls = getattr(models, name, None)
             if not (isinstance(cls, type) and issubclass(cls, msgspec.Struct)):
                 continue
-            fields = {f.name: f.type for f in msgspec.inspect.type_info(cls).fields}  # type: ignore[union-attr]
+            info = msgspec.inspect.type_info(cls)
+            assert isinstance(info, msgspec.inspect.StructType), name
+            fields = {f.name: f.type for f in info.fields}
             for prop, sub in body.get("properties", {}).items():
                 if any(m.get("type") == "null" for m in sub.get("anyOf", [])) and not _admits_none(
                     fields[prop]

@@ -13,7 +13,7 @@ from support import ROOT, shared_or_skip
 
 from codegen.extract import ROOTS, event_members, extract, load_document
 from codegen.generate import generate, load_package
-from codegen.normalize import normalize, pascal, walk
+from codegen.normalize import RULES, normalize, pascal, walk
 from realtime_sdk import _generated as gen
 from realtime_sdk.events import UnknownClientEvent, UnknownServerEvent, decode, decode_client, encode
 
@@ -275,3 +275,10 @@ def test_every_tagged_class_declares_its_wire_type_for_type_checkers() -> None:
             hint = typing.get_type_hints(cls, include_extras=True)["type"]
             assert hint == typing.ClassVar[typing.Literal[wire]], (cls, hint)
             assert "type" not in cls.__struct_fields__  # the tag is not a field
+
+
+def test_every_rule_is_documented_where_it_lives() -> None:
+    # The rules are spread over codegen/_rules_*.py by kind; each must still say why it exists.
+    for rule in RULES:
+        assert rule.__module__.startswith("codegen._rules_"), rule
+        assert rule.__doc__ and len(rule.__doc__.split()) >= 8, f"{rule.__name__} has no reason given"

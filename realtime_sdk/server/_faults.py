@@ -1,4 +1,5 @@
-"""Fault rules: "after the Nth event of type T is sent, do X" (drop the TCP connection, close, stall).
+"""Fault rules: "after the Nth event of type T is sent, do X" (drop the TCP connection, close, stall,
+freeze).
 
 A rule set on the server before a connection exists is copied into the next ``connections`` new
 connections (``None``: every one); each connection counts its own events.
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 class FaultRule:
     event_type: str
     count: int
-    action: str  # "drop" | "close" | "stall"
+    action: str  # "drop" | "close" | "stall" | "freeze"
     code: int = 1000
     reason: str = ""
     connections: int | None = 1

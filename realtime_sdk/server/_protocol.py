@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -25,18 +24,13 @@ from .._generated import (
     ConversationItemDelete,
     ConversationItemDeleted,
     ConversationItemDone,
-    ConversationItemInputAudioTranscriptionCompleted,
-    ConversationItemInputAudioTranscriptionDelta,
     ConversationItemRetrieve,
-    ConversationItemRetrieved,
     ConversationItemTruncate,
-    ConversationItemTruncated,
     InputAudioBufferAppend,
     InputAudioBufferClear,
     InputAudioBufferCommit,
     InputAudioBufferCommitted,
     OutputAudioBufferClear,
-    RealtimeConversationItem,
     RealtimeConversationItemMessage,
     RealtimeConversationItemMessageContentItem,
     RealtimeResponseCreateParams,
@@ -47,19 +41,18 @@ from .._generated import (
     SessionCreated,
     SessionUpdate,
     SessionUpdated,
-    TranscriptTextUsageDuration,
 )
 from .._struct import Struct
-from ._codec import pcm24_ms
-from ._conversation import Conversation, prepare_client_item, public_view
+from ._conversation import Conversation
 from ._errors import ClientError, error_event, from_validation
 from ._ids import new_id
 from ._input_audio import InputAudio
+from ._items import create_item, retrieve_item, truncate_item
 from ._responses import ResponseRun
 from ._session_config import check_range, check_tools, default_session, merge, to_struct
+from ._transcription import Transcriber
 from .models import Model
 
-_WORDS = re.compile(r"\s*\S+")
 Emit = Callable[[Struct], None]
 
 
@@ -92,7 +85,7 @@ class Protocol:
         self.tokens_used = 0
         self.on_expired: Callable[[], Awaitable[None]] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._transcribing: dict[str, asyncio.Task[str]] = {}
+        self.transcriber = Transcriber(self)
         self._expiry: asyncio.TimerHandle | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -121,9 +114,9 @@ class Protocol:
             error_event("session_expired", f"Your session hit the maximum duration of {minutes:g} minutes.")
         )
         if self.on_expired is not None:
-            self._spawn(self.on_expired())
+            self.spawn(self.on_expired())
 
-    def _spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
+    def spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
         task: asyncio.Task[Any] = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
@@ -161,14 +154,14 @@ class Protocol:
             case InputAudioBufferClear():
                 self.audio_in.clear()
             case ConversationItemCreate():
-                self._item_create(event)
+                create_item(self, event)
             case ConversationItemRetrieve():
-                self._item_retrieve(event)
+                retrieve_item(self, event)
             case ConversationItemDelete():
                 self.conversation.delete(event.item_id)
                 self.emit(ConversationItemDeleted(event_id=new_id("event"), item_id=event.item_id))
             case ConversationItemTruncate():
-                self._item_truncate(event)
+                truncate_item(self, event)
             case ResponseCreate():
                 self._response_create(event)
             case ResponseCancel():
@@ -208,76 +201,6 @@ class Protocol:
         self.audio_in.configure(self.session)
         self.emit(SessionUpdated(event_id=new_id("event"), session=self.session_struct()))
 
-    # -- conversation ------------------------------------------------------------------------------
-    def _item_create(self, event: ConversationItemCreate) -> None:
-        item = prepare_client_item(self.conversation, event.item)
-        previous = event.previous_item_id if isinstance(event.previous_item_id, str) else None
-        prev = self.conversation.insert(item, previous)
-        if isinstance(item, RealtimeConversationItemMessage) and isinstance(item.id, str):
-            for part in item.content:
-                if isinstance(part.audio, bytes):
-                    fmt = self.audio_in.format
-                    audio = part.audio[: len(part.audio) - len(part.audio) % fmt.sample_width]
-                    self.conversation.user_audio[item.id] = fmt.to_model(fmt.to_pcm16(audio))
-        shown = public_view(item)
-        self.emit(ConversationItemAdded(event_id=new_id("event"), previous_item_id=prev, item=shown))
-        self.emit(ConversationItemDone(event_id=new_id("event"), previous_item_id=prev, item=shown))
-
-    def _item_retrieve(self, event: ConversationItemRetrieve) -> None:
-        item = self.conversation.get(event.item_id)
-        if item is None:
-            raise ClientError(
-                "item_retrieve_invalid_item_id",
-                f"Error retrieving item: the item with id '{event.item_id}' does not exist.",
-            )
-        self.emit(ConversationItemRetrieved(event_id=new_id("event"), item=item))
-
-    def _item_truncate(self, event: ConversationItemTruncate) -> None:
-        item = self.conversation.get(event.item_id)
-        if item is None:
-            raise ClientError(
-                "item_truncate_invalid_item_id",
-                f"Error truncating item: the item with id '{event.item_id}' does not exist.",
-            )
-        if not (
-            isinstance(item, RealtimeConversationItemMessage)
-            and item.role == "assistant"
-            and 0 <= event.content_index < len(item.content)
-            and item.content[event.content_index].type == "output_audio"
-        ):
-            raise ClientError("unsupported_content_type", "Only model output audio messages can be truncated")
-        if event.audio_end_ms < 0:
-            raise ClientError(
-                "integer_below_min_value",
-                f"Invalid 'audio_end_ms': integer below minimum value. Expected a value >= 0, but got "
-                f"{event.audio_end_ms} instead.",
-                "audio_end_ms",
-            )
-        length = self.conversation.assistant_audio_ms.get(event.item_id, 0.0)
-        if event.audio_end_ms > length:
-            raise ClientError(
-                "invalid_value",
-                f"Audio content of {int(length)}ms is already shorter than {event.audio_end_ms}ms",
-                "audio_end_ms",
-            )
-        # Truncation also drops the transcript, so no text the user did not hear stays in the context.
-        content = list(item.content)
-        content[event.content_index] = RealtimeConversationItemMessageContentItem(
-            type="output_audio", transcript=""
-        )
-        index = self.conversation.items.index(item)
-        self.conversation.items[index] = msgspec.structs.replace(item, content=content)
-        self.conversation.assistant_audio_ms[event.item_id] = float(event.audio_end_ms)
-        self.conversation.truncated.add(event.item_id)
-        self.emit(
-            ConversationItemTruncated(
-                event_id=new_id("event"),
-                item_id=event.item_id,
-                content_index=event.content_index,
-                audio_end_ms=event.audio_end_ms,
-            )
-        )
-
     # -- input audio -------------------------------------------------------------------------------
     def commit_user_audio(self, pcm24: bytes, item_id: str) -> None:
         item = RealtimeConversationItemMessage(
@@ -291,46 +214,7 @@ class Protocol:
         self.emit(InputAudioBufferCommitted(event_id=new_id("event"), previous_item_id=prev, item_id=item_id))
         self.emit(ConversationItemAdded(event_id=new_id("event"), previous_item_id=prev, item=item))
         self.emit(ConversationItemDone(event_id=new_id("event"), previous_item_id=prev, item=item))
-        transcription = self.session["audio"]["input"].get("transcription")
-        task = self._spawn(self._transcribe(pcm24, item_id, transcription))
-        self._transcribing[item_id] = task
-
-    async def _transcribe(self, pcm24: bytes, item_id: str, config: dict[str, Any] | None) -> str:
-        text = await self.model.transcribe(pcm24, item_id)
-        self.conversation.transcripts[item_id] = text
-        if config is None:
-            return text
-        await asyncio.sleep(0)  # let the turn's response start first, as on the real service
-        if config.get("model") != "whisper-1":
-            for word in _WORDS.findall(text):
-                self.emit(
-                    ConversationItemInputAudioTranscriptionDelta(
-                        event_id=new_id("event"), item_id=item_id, content_index=0, delta=word
-                    )
-                )
-        self.emit(
-            ConversationItemInputAudioTranscriptionCompleted(
-                event_id=new_id("event"),
-                item_id=item_id,
-                content_index=0,
-                transcript=text,
-                usage=TranscriptTextUsageDuration(seconds=float(max(1, round(pcm24_ms(pcm24) / 1000)))),
-            )
-        )
-        item = self.conversation.get(item_id)
-        if isinstance(item, RealtimeConversationItemMessage):
-            content = [RealtimeConversationItemMessageContentItem(type="input_audio", transcript=text)]
-            self.conversation.items[self.conversation.items.index(item)] = msgspec.structs.replace(
-                item, content=content
-            )
-        return text
-
-    async def transcripts_for(self, items: list[RealtimeConversationItem]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for item in items:
-            if isinstance(item.id, str) and item.id in self._transcribing:
-                out[item.id] = await asyncio.shield(self._transcribing[item.id])
-        return out
+        self.transcriber.start(pcm24, item_id, self.session["audio"]["input"].get("transcription"))
 
     # -- responses ---------------------------------------------------------------------------------
     def _response_create(self, event: ResponseCreate) -> None:
@@ -367,7 +251,7 @@ class Protocol:
             self.active = run
         else:
             self.out_of_band.add(run)
-        self._spawn(run.run())
+        self.spawn(run.run())
 
     def auto_response(self) -> None:
         """A VAD turn ended with ``create_response``: answer it.
@@ -387,6 +271,7 @@ class Protocol:
 
     def response_finished(self, run: ResponseRun) -> None:
         """Called by a run just before it sends ``response.done``."""
+        self.audio_in.response_played(run.usage.out_audio_ms)
         if self.active is run:
             self.active = None
             if self._auto_pending:

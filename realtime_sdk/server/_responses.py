@@ -152,7 +152,7 @@ class ResponseRun:
 
     async def _produce(self) -> tuple[str, RealtimeResponseStatusDetails | None]:
         items = self.input if self.input is not None else list(self.proto.conversation.items)
-        transcripts = await self.proto.transcripts_for(items)
+        transcripts = await self.proto.transcriber.for_items(items)
         conv = self.proto.conversation
         audio = {
             i.id: conv.user_audio[i.id] for i in items if isinstance(i.id, str) and i.id in conv.user_audio

@@ -189,6 +189,7 @@ def validate(session: dict[str, Any]) -> None:
             check_range(td.get("threshold"), 0.0, 1.0, f"{p}.threshold")
             check_range(td.get("prefix_padding_ms"), 0, 10_000, f"{p}.prefix_padding_ms")
             check_range(td.get("silence_duration_ms"), 0, 10_000, f"{p}.silence_duration_ms")
+            check_range(td.get("idle_timeout_ms"), 5_000, 30_000, f"{p}.idle_timeout_ms")
         elif td.get("eagerness") not in (None, "low", "medium", "high", "auto"):
             raise ClientError(
                 "invalid_value",

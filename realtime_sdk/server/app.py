@@ -170,6 +170,11 @@ class LocalRealtimeServer:
         """Stop sending after the ``count``-th ``event_type`` event (``connection.resume()`` restarts)."""
         self._rules.append(FaultRule(event_type, count, "stall", connections=connections))
 
+    def freeze_after(self, event_type: str, count: int = 1, *, connections: int | None = 1) -> None:
+        """Play dead after the ``count``-th ``event_type`` event: no pongs, no client frame handled,
+        nothing sent (see ``ServerConnection.freeze``; ``connection.thaw()`` undoes it)."""
+        self._rules.append(FaultRule(event_type, count, "freeze", connections=connections))
+
     def fail_handshakes(self, status: int, count: int = 1) -> None:
         """Answer the next ``count`` upgrades with HTTP ``status`` (then accept again)."""
         self._failures.extend([status] * count)
@@ -220,7 +225,8 @@ class LocalRealtimeServer:
         query = request.query
         session_model = query.get("model") or query.get("deployment") or self.default_model
         protocols = ("realtime",) if "realtime" in request.headers.get("Sec-WebSocket-Protocol", "") else ()
-        ws = web.WebSocketResponse(max_msg_size=16 * 2**20, protocols=protocols)
+        # autoping off: the connection answers pings itself, so that it can stop answering (freeze()).
+        ws = web.WebSocketResponse(max_msg_size=16 * 2**20, protocols=protocols, autoping=False)
         await ws.prepare(request)
         rules = [r for r in (rule.take() for rule in self._rules) if r is not None]
         self._rules = [r for r in self._rules if r.connections is None or r.connections > 0]

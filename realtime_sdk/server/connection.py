@@ -3,6 +3,10 @@
 Every outgoing frame goes through one queue and one writer task, so frames leave in the order they were
 produced whatever task produced them, and faults (stall, delay, drop after the Nth event) act at exactly
 one place.  Client frames are decoded with ``events.decode_client`` and handed to the protocol in order.
+
+The websocket is opened with aiohttp's ``autoping`` off: the reader answers pings itself, so that
+``freeze()`` can make the server look hung to a client's heartbeat (no pong, no frame handled, nothing
+sent) while the reader still notices the client going away.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import contextlib
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
@@ -34,6 +39,14 @@ if TYPE_CHECKING:
 __all__ = ["ServerConnection"]
 
 _Recorder = Callable[[int, str, bytes], None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    """A frame sent as it is (``send_raw``): not an event, never checked, counted or fault-matched."""
+
+    data: bytes
+    binary: bool
 
 
 class ServerConnection:
@@ -69,9 +82,17 @@ class ServerConnection:
         self.closed = asyncio.Event()
         self.close_code: int | None = None
         self._recorder = recorder
-        self._queue: asyncio.Queue[Struct | bytes | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[Struct | _Raw | None] = asyncio.Queue()
         self._not_stalled = asyncio.Event()
         self._not_stalled.set()
+        self._thawed = asyncio.Event()
+        self._thawed.set()
+        self._held: list[bytes] = []
+        self.pings_answered = 0
+        """Websocket pings from the client answered with a pong."""
+        self.pings_ignored = 0
+        """Websocket pings that arrived while frozen, left unanswered."""
+        self._pings_changed = asyncio.Event()
         self._delay = 0.0
         self._faults = FaultCounter(rules)
         self._dropped = False
@@ -122,9 +143,10 @@ class ServerConnection:
         self._queue.put_nowait(None)
         await self.ws.close(code=code, message=reason.encode())
 
-    async def send_raw(self, data: bytes | str) -> None:
-        """Send ``data`` as a text frame as it is (malformed JSON, unknown event types...)."""
-        self._queue.put_nowait(data.encode() if isinstance(data, str) else data)
+    async def send_raw(self, data: bytes | str, *, binary: bool = False) -> None:
+        """Send ``data`` as it is (malformed JSON, unknown event types...): a text frame, or a binary frame
+        with ``binary=True``.  It goes through the writer queue, in order with the events around it."""
+        self._queue.put_nowait(_Raw(data.encode() if isinstance(data, str) else data, binary))
 
     def stall(self) -> None:
         """Stop sending (frames queue up) until ``resume()``."""
@@ -132,6 +154,32 @@ class ServerConnection:
 
     def resume(self) -> None:
         self._not_stalled.set()
+
+    def freeze(self) -> None:
+        """Play dead until ``thaw()``: pings go unanswered, client frames are held unhandled, nothing is
+        sent (server events queue up).  A client with a websocket heartbeat sees it expire (aiohttp:
+        ``ServerTimeoutError``, close code 1006).  The reader keeps reading, so a client that gives up and
+        goes away still ends the connection."""
+        self._thawed.clear()
+
+    def thaw(self) -> None:
+        """Come back from ``freeze()``: the held client frames are handled in order, queued events leave.
+        Pings missed meanwhile stay unanswered."""
+        self._thawed.set()
+        held, self._held = self._held, []
+        for data in held:
+            self._receive(data)
+
+    async def wait_pings(self, *, answered: int = 0, ignored: int = 0) -> None:
+        """Wait until at least ``answered`` pings were answered and ``ignored`` went unanswered (or the
+        connection is over)."""
+        while (self.pings_answered < answered or self.pings_ignored < ignored) and not self.closed.is_set():
+            self._pings_changed.clear()
+            closed = asyncio.ensure_future(self.closed.wait())
+            changed = asyncio.ensure_future(self._pings_changed.wait())
+            await asyncio.wait((closed, changed), return_when=asyncio.FIRST_COMPLETED)
+            closed.cancel()
+            changed.cancel()
 
     def delay(self, seconds: float) -> None:
         """Wait ``seconds`` before each outgoing frame from now on (0 to stop)."""
@@ -157,7 +205,12 @@ class ServerConnection:
                 if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                     data = msg.data.encode() if isinstance(msg.data, str) else msg.data
                     self._record("client", data)
-                    self._receive(data)
+                    if self._thawed.is_set():
+                        self._receive(data)
+                    else:
+                        self._held.append(data)
+                elif msg.type == WSMsgType.PING:
+                    await self._ping(msg.data)
                 elif msg.type == WSMsgType.ERROR:
                     break
         finally:
@@ -167,6 +220,16 @@ class ServerConnection:
                 await writer
             self.close_code = 1006 if self._dropped else self.ws.close_code
             self.closed.set()
+
+    async def _ping(self, payload: bytes) -> None:
+        # What aiohttp's autoping would do, unless frozen.
+        if self._thawed.is_set():
+            with contextlib.suppress(ConnectionError):
+                await self.ws.pong(payload)
+            self.pings_answered += 1
+        else:
+            self.pings_ignored += 1
+        self._pings_changed.set()
 
     def _receive(self, data: bytes) -> None:
         try:
@@ -192,21 +255,24 @@ class ServerConnection:
             item = await self._queue.get()
             if item is None:
                 return
-            if not self._not_stalled.is_set():
+            while not (self._not_stalled.is_set() and self._thawed.is_set()):
                 await self._not_stalled.wait()
+                await self._thawed.wait()
             if self._delay:
                 await asyncio.sleep(self._delay)
             if self.ws.closed:
                 return
-            if isinstance(item, bytes):
-                data, event_type = item, ""
+            kind = WSMsgType.TEXT
+            if isinstance(item, _Raw):
+                data, event_type = item.data, ""
+                kind = WSMsgType.BINARY if item.binary else WSMsgType.TEXT
             else:
                 data, event_type = events.encode(item), item.type
                 self.sent_types.append(event_type)
                 if self.strict:
                     self._check_typed(item, data)
             try:
-                await self.ws.send_frame(data, WSMsgType.TEXT)
+                await self.ws.send_frame(data, kind)
             except ConnectionError:
                 return
             self._record("server", data)
@@ -229,6 +295,8 @@ class ServerConnection:
             task.add_done_callback(self._background.discard)
         elif rule.action == "stall":
             self.stall()
+        elif rule.action == "freeze":
+            self.freeze()
 
     def _check_typed(self, event: Struct, data: bytes) -> None:
         # What a client decodes is the yardstick: an event the server builds but that a client would see

@@ -1,0 +1,103 @@
+"""The ``conversation.item.*`` client events that need more than one line: create, retrieve, truncate.
+
+Each function applies one event to the protocol's conversation and emits the server's answer, or raises
+``ClientError`` (code, message and param as the real service words them) and changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from .._generated import (
+    ConversationItemAdded,
+    ConversationItemCreate,
+    ConversationItemDone,
+    ConversationItemRetrieve,
+    ConversationItemRetrieved,
+    ConversationItemTruncate,
+    ConversationItemTruncated,
+    RealtimeConversationItemMessage,
+    RealtimeConversationItemMessageContentItem,
+)
+from ._conversation import prepare_client_item, public_view
+from ._errors import ClientError
+from ._ids import new_id
+
+if TYPE_CHECKING:
+    from ._protocol import Protocol
+
+
+def create_item(proto: Protocol, event: ConversationItemCreate) -> None:
+    conversation = proto.conversation
+    item = prepare_client_item(conversation, event.item)
+    previous = event.previous_item_id if isinstance(event.previous_item_id, str) else None
+    prev = conversation.insert(item, previous)
+    if isinstance(item, RealtimeConversationItemMessage) and isinstance(item.id, str):
+        for part in item.content:
+            if isinstance(part.audio, bytes):
+                fmt = proto.audio_in.format
+                audio = part.audio[: len(part.audio) - len(part.audio) % fmt.sample_width]
+                conversation.user_audio[item.id] = fmt.to_model(fmt.to_pcm16(audio))
+    shown = public_view(item)
+    proto.emit(ConversationItemAdded(event_id=new_id("event"), previous_item_id=prev, item=shown))
+    proto.emit(ConversationItemDone(event_id=new_id("event"), previous_item_id=prev, item=shown))
+
+
+def retrieve_item(proto: Protocol, event: ConversationItemRetrieve) -> None:
+    item = proto.conversation.get(event.item_id)
+    if item is None:
+        raise ClientError(
+            "item_retrieve_invalid_item_id",
+            f"Error retrieving item: the item with id '{event.item_id}' does not exist.",
+        )
+    proto.emit(ConversationItemRetrieved(event_id=new_id("event"), item=item))
+
+
+def truncate_item(proto: Protocol, event: ConversationItemTruncate) -> None:
+    conversation = proto.conversation
+    item = conversation.get(event.item_id)
+    if item is None:
+        raise ClientError(
+            "item_truncate_invalid_item_id",
+            f"Error truncating item: the item with id '{event.item_id}' does not exist.",
+        )
+    if not (
+        isinstance(item, RealtimeConversationItemMessage)
+        and item.role == "assistant"
+        and 0 <= event.content_index < len(item.content)
+        and item.content[event.content_index].type == "output_audio"
+    ):
+        raise ClientError("unsupported_content_type", "Only model output audio messages can be truncated")
+    if event.audio_end_ms < 0:
+        raise ClientError(
+            "integer_below_min_value",
+            f"Invalid 'audio_end_ms': integer below minimum value. Expected a value >= 0, but got "
+            f"{event.audio_end_ms} instead.",
+            "audio_end_ms",
+        )
+    length = conversation.assistant_audio_ms.get(event.item_id, 0.0)
+    if event.audio_end_ms > length:
+        raise ClientError(
+            "invalid_value",
+            f"Audio content of {int(length)}ms is already shorter than {event.audio_end_ms}ms",
+            "audio_end_ms",
+        )
+    # Truncation also drops the transcript, so no text the user did not hear stays in the context.
+    content = list(item.content)
+    content[event.content_index] = RealtimeConversationItemMessageContentItem(
+        type="output_audio", transcript=""
+    )
+    index = conversation.items.index(item)
+    conversation.items[index] = msgspec.structs.replace(item, content=content)
+    conversation.assistant_audio_ms[event.item_id] = float(event.audio_end_ms)
+    conversation.truncated.add(event.item_id)
+    proto.emit(
+        ConversationItemTruncated(
+            event_id=new_id("event"),
+            item_id=event.item_id,
+            content_index=event.content_index,
+            audio_end_ms=event.audio_end_ms,
+        )
+    )
