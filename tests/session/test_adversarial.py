@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import WSMsgType
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -241,7 +240,7 @@ async def _send(conn: ServerConnection, frame: Frame, received: int) -> None:
         requests = [getattr(e, "event_id", None) for e in conn.received[:received]] or [None]
         data = data.replace(pending.encode(), str(requests[-1]).encode())
     if frame.binary:
-        await conn.ws.send_frame(data, WSMsgType.BINARY)
+        await conn.send_raw(data, binary=True)
     else:
         await conn.send_raw(data)
 
