@@ -13,6 +13,7 @@ from ._audio_io import PushToTalk
 from ._audio_out import AudioInterrupted, OutputAudioChunk, OutputAudioStream, PlaybackTracker
 from ._reconnect import ReconnectPolicy
 from .client_secrets import ClientSecret, create_client_secret
+from .conversation import text_message
 from .errors import (
     AuthenticationError,
     ConfigurationError,
@@ -99,6 +100,7 @@ __all__ = [
     "create_client_secret",
     "errors",
     "events",
+    "text_message",
     "tool",
     "types",
 ]

@@ -108,6 +108,14 @@ def sample_rate_of(fmt: AudioFormat) -> int:
     return FORMAT_RATE[check_format(fmt)]
 
 
+def default_sample_rate(sample_rate: int | None, encoding: Encoding | None) -> int:
+    """``sample_rate``, or when it is ``None`` the usual rate of ``encoding``: 8000 for G.711 (``"pcmu"``,
+    ``"pcma"``: telephone audio is 8 kHz) and 24000, the API's rate, for linear PCM."""
+    if sample_rate is not None:
+        return sample_rate
+    return G711_SAMPLE_RATE if encoding in ("pcmu", "pcma") else API_SAMPLE_RATE
+
+
 def bytes_per_sample(fmt: AudioFormat) -> int:
     """Bytes in one (mono) sample of a wire format: 2 for ``"audio/pcm"``, 1 for G.711."""
     return FORMAT_SAMPLE_BYTES[check_format(fmt)]

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from msgspec import UNSET
 
+from ._audio_formats import default_sample_rate
 from ._audio_out import AudioInterrupted, OutputAudioStream, PlaybackTracker
 from ._audio_send import DEFAULT_CHUNK_MS, AudioSender
 from ._generated import (
@@ -253,11 +254,12 @@ class PushToTalk:
     async def send(
         self,
         samples: AudioChunk,
-        sample_rate: int = 24000,
+        sample_rate: int | None = None,
         channels: int = 1,
         encoding: Encoding | None = None,
     ) -> None:
-        await self._io.send(samples, sample_rate, channels, encoding)
+        """Like ``session.send_audio``: ``sample_rate`` defaults to 8000 for G.711, else 24000."""
+        await self._io.send(samples, default_sample_rate(sample_rate, encoding), channels, encoding)
 
     async def __aenter__(self) -> PushToTalk:
         server = self._session.server_session

@@ -16,6 +16,8 @@ and a player consumes it at real time, so a bounded queue would stall the reader
 On an interruption every stream drops what it still holds (the app never took it, so nobody heard it),
 resets its converters and queues one :class:`AudioInterrupted` marker: when the app reads it, it must flush
 its own player buffer.  Audio still arriving for the interrupted response is dropped before it gets here.
+Reading the marker flushes the stream's tracker once more: bytes the player reported between the
+interruption and the app's flush were of the cut audio and must not be credited to the next reply.
 
 Playback clock.  A :class:`PlaybackTracker` learns, in the app's own format, which bytes went to the
 player (``queued``; a stream does that by itself for every chunk it yields) and how many the player has
@@ -33,7 +35,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ._audio_formats import ENCODING_SAMPLE_BYTES
+from ._audio_formats import ENCODING_SAMPLE_BYTES, default_sample_rate
 from .audio import AudioFormat, Encoding, OutputConverter, Quality
 from .errors import AudioFormatError
 
@@ -89,18 +91,19 @@ class PlaybackTracker:
 
     ``queued(item_id, nbytes)`` when bytes of a part go to the player (in order); ``played(nbytes)`` as the
     player consumes them (thread-safe); ``flush()`` when the player's buffer was thrown away.  Formats are
-    the app's: ``sample_rate``, ``encoding`` and ``channels`` say how many bytes a millisecond takes.
+    the app's: ``sample_rate``, ``encoding`` and ``channels`` say how many bytes a millisecond takes
+    (``sample_rate`` defaults to 8000 for G.711 encodings, else 24000).
     """
 
     def __init__(
         self,
-        sample_rate: int = 24000,
+        sample_rate: int | None = None,
         encoding: Encoding = "pcm16",
         channels: int = 1,
         *,
         report: Callable[[str, float, int], None] | None = None,
     ) -> None:
-        self.bytes_per_ms = bytes_per_ms_of(sample_rate, encoding, channels)
+        self.bytes_per_ms = bytes_per_ms_of(default_sample_rate(sample_rate, encoding), encoding, channels)
         self._report = report
         self._lock = threading.Lock()
         self._consumed = 0  # played() bytes not yet attributed to parts
@@ -201,8 +204,7 @@ class OutputAudioStream:
                 self._wake = asyncio.get_running_loop().create_future()
             await asyncio.shield(self._wake)
         item = self._queue.popleft()
-        if isinstance(item, OutputAudioChunk):
-            self.tracker.queued(item.item_id, len(item.data), item.content_index)
+        self._handed_out(item)
         return item
 
     async def __aenter__(self) -> OutputAudioStream:
@@ -221,10 +223,17 @@ class OutputAudioStream:
         items = []
         while self._queue:
             item = self._queue.popleft()
-            if isinstance(item, OutputAudioChunk):
-                self.tracker.queued(item.item_id, len(item.data), item.content_index)
+            self._handed_out(item)
             items.append(item)
         return items
+
+    def _handed_out(self, item: OutputAudioChunk | AudioInterrupted) -> None:
+        if isinstance(item, OutputAudioChunk):
+            self.tracker.queued(item.item_id, len(item.data), item.content_index)
+        else:
+            # The app flushes its player now.  What the player consumed between the interruption (when the
+            # tracker was flushed) and now was of the cut audio: it must not count for the next reply.
+            self.tracker.flush()
 
     # -- the reader's side -------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Literal
 
 import msgspec
 from msgspec import UNSET
@@ -23,6 +24,20 @@ from ._generated import (
     RealtimeConversationItemMessage,
     RealtimeConversationItemMessageContentItem,
 )
+
+
+def text_message(role: Literal["user", "assistant", "system"], text: str) -> RealtimeConversationItemMessage:
+    """A text message item, for ``RealtimeSession(history=[...])`` or ``session.add_item``::
+
+        history = [text_message("user", "I fly to Paris on Monday."), text_message("assistant", "Noted!")]
+
+    The content part has the type the API requires for the role: ``output_text`` for the assistant,
+    ``input_text`` for the user and the system (the API refuses an assistant message with ``input_text``).
+    """
+    part = "output_text" if role == "assistant" else "input_text"
+    return RealtimeConversationItemMessage(
+        role=role, content=[RealtimeConversationItemMessageContentItem(type=part, text=text)]
+    )
 
 
 def history_events(items: Iterable[HistoryItem], *, keep_ids: bool = False) -> list[ClientEvent]:

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import cast
 
+from ._audio_formats import default_sample_rate
 from ._generated import (
     RealtimeConversationItemMessage,
     RealtimeResponse,
@@ -106,8 +107,9 @@ class ResponseHandle:
 
         Without arguments: the wire bytes, in the response's output format (24 kHz PCM16 by default).  With
         ``sample_rate`` (and ``encoding``, ``channels``): converted to that, each part resampled on its own and
-        the parts joined in the order their audio began.  Audio received after an interruption is included;
-        use ``session.output_audio()`` for what should be played.
+        the parts joined in the order their audio began.  Without ``sample_rate`` a G.711 ``encoding`` is
+        8 kHz and a linear one keeps the wire format's rate.  Audio received after an interruption is
+        included; use ``session.output_audio()`` for what should be played.
         """
         await self.done()
         if sample_rate is None and encoding == "pcm16" and channels == 1:
@@ -115,7 +117,9 @@ class ResponseHandle:
         fmt = getattr(getattr(getattr(self.response, "audio", None), "output", None), "format", None)
         kind = getattr(fmt, "type", None)
         wire = cast(AudioFormat, kind) if kind in AUDIO_FORMATS else "audio/pcm"
-        rate = sample_rate if sample_rate is not None else sample_rate_of(wire)
+        if sample_rate is None and encoding not in ("pcmu", "pcma"):
+            sample_rate = sample_rate_of(wire)
+        rate = default_sample_rate(sample_rate, encoding)
         return b"".join(
             from_wire(b"".join(chunks), wire, rate, out_encoding=encoding, channels=channels)
             for chunks in self._audio_parts.values()

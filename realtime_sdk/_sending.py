@@ -37,8 +37,6 @@ from ._generated import (
     InputAudioBufferCommit,
     InputAudioBufferCommitted,
     RealtimeConversationItem,
-    RealtimeConversationItemMessage,
-    RealtimeConversationItemMessageContentItem,
     RealtimeResponseCreateParams,
     RealtimeSessionCreateRequestGA,
     ResponseCancel,
@@ -47,6 +45,7 @@ from ._generated import (
 )
 from ._requests import Requests
 from ._responses import ResponseHandle
+from .conversation import text_message
 from .errors import RealtimeError, ResponseActiveError, ServerError
 from .events import ClientEvent
 from .tools import ToolCall, ToolRegistry
@@ -119,10 +118,7 @@ class Sending(Requests):
     ) -> RealtimeConversationItem:
         """Add an item (or a text message, given a string) and return the item as the server stored it."""
         if isinstance(item, str):
-            part = "output_text" if role == "assistant" else "input_text"
-            item = RealtimeConversationItemMessage(
-                role=role, content=[RealtimeConversationItemMessageContentItem(type=part, text=item)]
-            )
+            item = text_message(role, item)
         if not isinstance(item.id, str):
             # A client-chosen id (the API allows up to 32 characters) is how the acknowledgement is matched.
             item = msgspec.structs.replace(item, id=f"item_{secrets.token_hex(12)}")

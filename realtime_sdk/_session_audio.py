@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
+from ._audio_formats import default_sample_rate
 from ._audio_io import InterruptCallback, PushToTalk
 from ._audio_out import OutputAudioStream, PlaybackTracker
 from ._state import SessionState
@@ -40,19 +41,20 @@ class SessionAudio(SessionState):
     async def send_audio(
         self,
         samples: AudioChunk,
-        sample_rate: int = 24000,
+        sample_rate: int | None = None,
         channels: int = 1,
         encoding: Encoding | None = None,
     ) -> None:
         """Send microphone, file or telephone audio; it is converted to the session's input format.
 
         ``samples``: bytes (PCM16 little-endian, or ``encoding="float32"``, ``"pcmu"``, ``"pcma"``) or a numpy
-        array (int16, float32/float64 in [-1, 1]; 1-D, or ``(frames, channels)``).  Resampled to 24 kHz
-        PCM16, or to 8 kHz G.711 for a ``audio/pcmu``/``audio/pcma`` session (μ-law at 8 kHz into a μ-law
-        session passes through untouched).  Appended in chunks of ``audio_chunk_ms`` (constructor; default
+        array (int16, float32/float64 in [-1, 1]; 1-D, or ``(frames, channels)``).  ``sample_rate``
+        defaults to 8000 for G.711 (``encoding="pcmu"``/``"pcma"``) and to 24000 otherwise.  Resampled to
+        24 kHz PCM16, or to 8 kHz G.711 for a ``audio/pcmu``/``audio/pcma`` session (μ-law at 8 kHz into a
+        μ-law session passes through untouched).  Appended in chunks of ``audio_chunk_ms`` (constructor; default
         40 ms, see ``_audio_send.DEFAULT_CHUNK_MS`` for why).  Dropped while paused.
         """
-        await self._audio_io.send(samples, sample_rate, channels, encoding)
+        await self._audio_io.send(samples, default_sample_rate(sample_rate, encoding), channels, encoding)
 
     async def flush_audio(self) -> None:
         """Send what ``send_audio`` still holds back (resampler tail, partial chunk).  ``commit_audio`` does it."""
@@ -61,12 +63,15 @@ class SessionAudio(SessionState):
     def output_audio(
         self,
         *,
-        sample_rate: int = 24000,
+        sample_rate: int | None = None,
         encoding: Encoding = "pcm16",
         channels: int = 1,
         quality: Quality = "HQ",
     ) -> OutputAudioStream:
         """The assistant's audio from now on, converted for a player: ``async for chunk in stream``.
+
+        ``sample_rate`` defaults to 8000 for G.711 (``encoding="pcmu"``/``"pcma"``: a phone line) and to
+        24000 otherwise.
 
         Yields ``OutputAudioChunk(response_id, item_id, content_index, data)`` and, when playback is
         interrupted, ``AudioInterrupted(...)``: flush the player then.  ``stream.tracker.played(nbytes)``
@@ -74,15 +79,16 @@ class SessionAudio(SessionState):
         before the response starts: a stream only sees audio that arrives after it was made.  Unread audio
         waits in the stream (never blocking the reader); ``close()`` it, or leave ``async with``, when done.
         """
-        return self._audio_io.output_stream(sample_rate, encoding, channels, quality)
+        rate = default_sample_rate(sample_rate, encoding)
+        return self._audio_io.output_stream(rate, encoding, channels, quality)
 
     def playback_tracker(
-        self, *, sample_rate: int = 24000, encoding: Encoding = "pcm16", channels: int = 1
+        self, *, sample_rate: int | None = None, encoding: Encoding = "pcm16", channels: int = 1
     ) -> PlaybackTracker:
         """A playback clock for audio the app plays from elsewhere (``handle.audio()``, its own conversion):
         call ``tracker.queued(item_id, nbytes)`` when bytes go to the player and ``tracker.played(nbytes)``
-        as it consumes them."""
-        return self._audio_io.tracker(sample_rate, encoding, channels)
+        as it consumes them.  ``sample_rate`` defaults to 8000 for G.711 encodings, else 24000."""
+        return self._audio_io.tracker(default_sample_rate(sample_rate, encoding), encoding, channels)
 
     def mark_played(self, item_id: str, ms: float, content_index: int = 0) -> None:
         """The player is ``ms`` milliseconds into this part (earlier parts count as fully played)."""

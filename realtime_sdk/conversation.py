@@ -108,7 +108,7 @@ from typing import Any, TypeAlias
 import msgspec
 from msgspec import UNSET
 
-from ._conv_history import history_events
+from ._conv_history import history_events, text_message
 from ._conv_playback import PlaybackMixin
 from ._conv_responses import ResponsesMixin
 from ._conv_state import (
@@ -169,6 +169,7 @@ __all__ = [
     "Response",
     "Usage",
     "history_events",
+    "text_message",
 ]
 
 

@@ -223,3 +223,13 @@ def test_mcp_call_error_may_be_null() -> None:
         type=gen.RealtimeConversationItem,
     )
     assert isinstance(item, gen.RealtimeMCPToolCall) and item.error is None
+
+
+def test_every_event_class_is_public_in_realtime_sdk_events() -> None:
+    # Apps match on event classes; they must not have to import them from the private _generated package.
+    # A new event in the generated code fails this test until it is added to events.py.
+    from realtime_sdk import events
+
+    for cls in [*gen.CLIENT_EVENT_TYPES.values(), *gen.SERVER_EVENT_TYPES.values()]:
+        assert getattr(events, cls.__name__, None) is cls, f"realtime_sdk.events.{cls.__name__}"
+        assert cls.__name__ in events.__all__

@@ -278,6 +278,30 @@ async def test_telephony_mulaw_in_and_out_keeps_durations(props: dict[str, Any])
         assert abs(np.argmax(np.abs(np.fft.rfft(decoded))) * 8000 / len(decoded) - 300) < 5
 
 
+@pytest.mark.parametrize("props", [MANUAL, G711], ids=["pcm-session", "g711-session"])
+async def test_g711_encodings_default_to_8_khz(props: dict[str, Any]) -> None:
+    # Telephone audio is 8 kHz: saying encoding="pcmu" without a rate must not mean 24 kHz μ-law
+    # (a phone would play that three times too slow, and sent audio would shrink to a third).
+    caller = ulaw_encode(tone(8000, 1000, freq=300))
+    async with connected(props) as (session, server):
+        phone = session.output_audio(encoding="pcmu")
+        assert session.playback_tracker(encoding="pcma").bytes_per_ms == 8
+        assert session.output_audio().tracker.bytes_per_ms == 48  # linear PCM keeps the API's 24 kHz
+        async with session.push_to_talk() as turn:
+            for start in range(0, len(caller), 160):
+                await turn.send(caller[start : start + 160], encoding="pcmu")
+        assert turn.response is not None
+        await turn.response.done()
+        sent_ms = sum(len(a) for a in appended(server)) / (8 if props is G711 else 48)
+        assert abs(sent_ms - 1000) <= 20
+        reply = b"".join(c.data for c in phone.read_nowait() if isinstance(c, OutputAudioChunk))
+        assert abs(len(reply) - len(caller)) <= 160
+        assert abs(len(await turn.response.audio(encoding="pcmu")) - len(caller)) <= 160
+        assert phone.tracker.bytes_per_ms == 8
+    assert PlaybackTracker(encoding="pcmu").bytes_per_ms == 8
+    assert PlaybackTracker().bytes_per_ms == 48
+
+
 async def test_on_interrupt_callbacks_and_markers_are_not_sent_when_nothing_played() -> None:
     async with connected() as (session, _):
         seen: list[AudioInterrupted] = []

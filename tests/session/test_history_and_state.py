@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from realtime_sdk import RealtimeSession, ReconnectPolicy
+from realtime_sdk import RealtimeSession, ReconnectPolicy, text_message
 from realtime_sdk._generated import (
     ConversationItemCreate,
     RealtimeConversationItemFunctionCall,
@@ -53,6 +53,31 @@ async def test_bad_history_fails_connect(server: LocalRealtimeServer) -> None:
         await RealtimeSession(KEY, base_url=server.url, history=[{"type": "nonsense"}]).connect()
     async with RealtimeSession(KEY, base_url=server.url, history=bad) as session:
         assert session.conversation.items[0].text == "x"
+
+
+async def test_text_message_items_seed_history_and_add_item(server: LocalRealtimeServer) -> None:
+    history = [
+        text_message("system", "Be brief."),
+        text_message("user", "I fly to Paris on Monday."),
+        text_message("assistant", "Noted!"),
+    ]
+    assert [m.content[0].type for m in history] == ["input_text", "input_text", "output_text"]
+    async with RealtimeSession(KEY, base_url=server.url, history=history) as session:
+        await session.add_item(text_message("user", "When do I fly?"))
+        conn = server.connections[0]
+        assert [(getattr(i, "role", None), i.content[0].type) for i in conn.items] == [
+            ("system", "input_text"),
+            ("user", "input_text"),
+            ("assistant", "output_text"),
+            ("user", "input_text"),
+        ]
+        assert [i.text for i in session.conversation.items] == [
+            "Be brief.",
+            "I fly to Paris on Monday.",
+            "Noted!",
+            "When do I fly?",
+        ]
+        assert "error" not in conn.sent_types
 
 
 async def test_state_with_late_transcripts_truncation_and_usage() -> None:

@@ -267,3 +267,32 @@ async def test_vad_barge_in_truncates_at_the_bytes_a_44k1_stereo_player_consumed
         await probe.assert_no_errors()
         assert probe.sent(ResponseCancel) == []  # the server's VAD cancelled it
         assert server.connections[0].protocol.conversation.assistant_audio_ms[item_id] == 250
+
+
+async def test_playback_reported_before_the_app_read_the_marker_is_not_credited_to_the_next_reply() -> None:
+    # A telephony line plays from its own buffer on its own clock: between the interruption and the moment
+    # the app reads the AudioInterrupted marker (and empties that buffer) it may play a few more frames of
+    # the cut reply.  Those must not count as played audio of the next reply.
+    async with talking(Reply.audio(tone_24k(1000), "first"), Reply.audio(tone_24k(1000), "second")) as (
+        probe,
+        stream,
+    ):
+        s = probe.session
+        await s.add_item("hi")
+        await (await s.create_response()).done()
+        first = [c for c in stream.read_nowait() if isinstance(c, OutputAudioChunk)]
+        stream.tracker.played(96 * 100)  # 100 ms heard at 48 kHz PCM16 mono
+        await s.interrupt()
+        stream.tracker.played(96 * 40)  # the line plays two more 20 ms frames before the app reacts
+        assert stream.read_nowait() == [AudioInterrupted(first[0].response_id, first[0].item_id, 0, 100)]
+        await s.add_item("again")
+        await (await s.create_response()).done()
+        second = [c for c in stream.read_nowait() if isinstance(c, OutputAudioChunk)]
+        assert second and second[0].item_id != first[0].item_id
+        assert stream.tracker.position_ms(second[0].item_id) == 0.0  # nothing of it was played yet
+        stream.tracker.played(96 * 30)
+        assert stream.tracker.position_ms(second[0].item_id) == 30.0
+        await probe.assert_no_errors()
+        assert [(e.item_id, e.audio_end_ms) for e in probe.sent(ConversationItemTruncate)] == [
+            (first[0].item_id, 100)
+        ]
