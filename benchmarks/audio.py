@@ -14,8 +14,9 @@ Per second of audio each path does what a voice app does on the wire, minus the 
   ``session.append_audio`` does) run on an event loop as ``send_audio`` is awaited; and per received
   frame what the reader does with audio: ``events.decode``, ``Conversation.receive`` (state), then an
   ``output_audio(sample_rate=48000)`` stream's conversion, queue and playback tracker as the app reads it.
-- by hand with openai-python: ``scipy.signal.resample_poly`` per chunk (the common recipe),
-  ``base64``, the event dict serialised by openai-python's own ``send`` path (``async_maybe_transform``
+- by hand with openai-python: ``scipy.signal.resample_poly`` per chunk (the common recipe), collected
+  into the same 40 ms appends as the SDK sends (so both serialise the same number of events), ``base64``,
+  the event dict serialised by openai-python's own ``send`` path (``async_maybe_transform``
   + ``json.dumps``), received frames parsed by its ``parse_event`` code path, then ``base64.b64decode``.
 """
 
@@ -41,6 +42,8 @@ from realtime_sdk.conversation import Conversation
 from realtime_sdk.events import decode, encode
 
 SECONDS = 20
+APPEND_BYTES = 24 * 40 * 2
+"""40 ms of 24 kHz PCM16: the SDK's default append size, used by both paths (equal event counts)."""
 
 
 def tone(rate: int, seconds: float) -> bytes:
@@ -104,11 +107,16 @@ def openai_path(mic: list[bytes], frames: list[bytes]) -> int:
     out = 0
     loop_events: list[dict[str, Any]] = []
     for _ in range(SECONDS):
+        pending = b""
         for chunk in mic:
             x = np.frombuffer(chunk, "<i2").astype(np.float32)
             y = resample_poly(x, 1, 2)
-            pcm = np.clip(np.rint(y), -32768, 32767).astype("<i2").tobytes()
-            loop_events.append({"type": "input_audio_buffer.append", "audio": base64.b64encode(pcm).decode()})
+            pending += np.clip(np.rint(y), -32768, 32767).astype("<i2").tobytes()
+            if len(pending) >= APPEND_BYTES:  # the same 40 ms appends as the SDK's: as many events
+                loop_events.append(
+                    {"type": "input_audio_buffer.append", "audio": base64.b64encode(pending).decode()}
+                )
+                pending = b""
         for frame in frames:
             event = construct_type_unchecked(value=json.loads(frame), type_=cast(Any, RealtimeServerEvent))
             pcm24 = np.frombuffer(base64.b64decode(event.delta), "<i2").astype(np.float32)

@@ -54,6 +54,7 @@ async def test_stall_and_resume(server, connect) -> None:
         await conn.wait_received(1)  # the server has it, but holds the answer
         with pytest.raises(TimeoutError):
             await client.ws.receive(timeout=0.3)
+        assert conn.sent_types == ["session.created"]  # held back by the server, not lost on the way
         conn.resume()
         assert (await client.recv()).type == "input_audio_buffer.cleared"
 
@@ -106,6 +107,7 @@ async def test_stall_after_event(server, connect) -> None:
         await client.expect("response.created")
         with pytest.raises(TimeoutError):
             await client.ws.receive(timeout=0.3)
+        assert conn.sent_types == ["session.created", "response.created"]  # the rest is held back
         conn.resume()
         assert (await client.expect("response.done")).type == "response.done"
 

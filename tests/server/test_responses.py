@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import math
-import time
 
 import numpy as np
 import pytest
 
 from realtime_sdk.audio import ulaw_decode
 from realtime_sdk.server import LocalRealtimeServer, Reply, ScriptedModel
+from realtime_sdk.server._responses import ResponseRun
 
 from .conftest import Client
 
@@ -334,25 +335,47 @@ async def test_per_response_output_format(server, connect) -> None:
         assert all(len(e.delta) <= 800 for e in events if e.type == "response.output_audio.delta")
 
 
-async def test_pace_audio_sends_in_real_time(connect) -> None:
+def spy_on_pacing(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float | None, float]]:
+    """Every pacing step of the server's responses: (the time the step waits until, or None for no wait;
+    how far past that time the loop's clock was when the step returned)."""
+    steps: list[tuple[float | None, float]] = []
+    original = ResponseRun._pace
+
+    async def pace(self: ResponseRun, until: float | None, loop: asyncio.AbstractEventLoop | None) -> None:
+        await original(self, until, loop)
+        now = asyncio.get_running_loop().time()
+        steps.append((until, 0.0 if until is None else now - until))
+
+    monkeypatch.setattr(ResponseRun, "_pace", pace)
+    return steps
+
+
+async def test_pace_audio_sends_in_real_time(connect, monkeypatch) -> None:
+    # No wall-clock bounds (a busy machine only makes things later): the schedule is checked, and that
+    # no step came back before its time on the loop's own clock.
+    steps = spy_on_pacing(monkeypatch)
     model = ScriptedModel([Reply.audio(np.zeros(24000, dtype="<i2").tobytes(), "one second")])
     async with LocalRealtimeServer(model=model, pace_audio=True) as srv, connect(srv) as client:
         await client.send({"type": "response.create"})
         first = await client.expect("response.output_audio.delta")
-        t0 = time.monotonic()
         await client.expect("response.output_audio.done")
-        elapsed = time.monotonic() - t0
-        assert len(first.delta) == 4800
-        assert 0.8 <= elapsed < 2.0  # 10 deltas of 100 ms, the first already out
+    assert len(first.delta) == 4800  # 100 ms: 2400 samples of 24 kHz PCM16
+    deadlines = [until for until, _ in steps]
+    assert len(deadlines) == 10 and None not in deadlines  # ten deltas, each waits
+    # each delta is due 100 ms after the one before it: the second of audio takes a second
+    assert [d - deadlines[0] for d in deadlines] == pytest.approx([k / 10 for k in range(10)])  # type: ignore[operator]
+    assert all(late >= -1e-6 for _, late in steps)  # never early (clock resolution aside)
 
 
-async def test_unpaced_audio_is_fast(connect) -> None:
+async def test_unpaced_audio_is_fast(connect, monkeypatch) -> None:
+    steps = spy_on_pacing(monkeypatch)
     model = ScriptedModel([Reply.audio(np.zeros(24000 * 10, dtype="<i2").tobytes(), "ten seconds")])
     async with LocalRealtimeServer(model=model) as srv, connect(srv) as client:
-        t0 = time.monotonic()
         await client.send({"type": "response.create"})
-        await client.expect("response.done")
-        assert time.monotonic() - t0 < 2.0
+        events = await client.until("response.done")
+    assert sum(len(e.delta) for e in events if e.type == "response.output_audio.delta") == 24000 * 10 * 2
+    # 100 deltas, and not one of them waits for the clock: each step only lets other tasks run
+    assert [until for until, _ in steps] == [None] * 100
 
 
 async def test_audio_delta_is_base64_of_pcm(server, connect) -> None:

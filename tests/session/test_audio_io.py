@@ -14,7 +14,7 @@ import pytest
 
 from realtime_sdk import ConfigurationError, ConnectionClosed, RealtimeSession
 from realtime_sdk._audio_out import AudioInterrupted, OutputAudioChunk, PlaybackTracker
-from realtime_sdk._audio_send import DEFAULT_CHUNK_MS, AudioSender
+from realtime_sdk._audio_send import AudioSender
 from realtime_sdk._generated import InputAudioBufferAppend, InputAudioBufferCommit
 from realtime_sdk.audio import ulaw_decode, ulaw_encode
 from realtime_sdk.server import LocalRealtimeServer, Reply, ScriptedModel
@@ -91,7 +91,7 @@ async def test_send_audio_converts_to_24k_pcm16_in_chunks(rate: int, channels: i
             await session.send_audio(piece, sample_rate=rate, channels=channels)
         await session.commit_audio()
         chunks = appended(server)
-    chunk_bytes = 24 * DEFAULT_CHUNK_MS * 2
+    chunk_bytes = 24 * 40 * 2  # the documented default: 40 ms of 24 kHz PCM16 per append
     assert all(len(c) == chunk_bytes for c in chunks[:-1]) and 0 < len(chunks[-1]) <= chunk_bytes
     assert sum(len(c) for c in chunks) == 2 * expected_frames(len(samples), rate, 24000)
     # The tone survives with its frequency (the pitch is right: no 8 kHz-as-24 kHz "chipmunk" audio).

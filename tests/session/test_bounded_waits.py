@@ -6,6 +6,7 @@ Either way the session stays usable, and a late answer is never handed to a late
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Coroutine
 from typing import Any
 
@@ -175,7 +176,9 @@ async def test_cancel_before_sending_sends_nothing(server: LocalRealtimeServer) 
     async with asyncio.timeout(10), RealtimeSession(KEY, base_url=server.url) as s:
         s._ready = asyncio.get_running_loop().create_future()  # as during a reconnect: sends wait
         update = asyncio.create_task(s.update_session(instructions="never"))
-        await until(lambda: not update.done())
+        # Cancelled only once it has run and is parked at the gate: a task cancelled before its first
+        # step would run none of the SDK's code, and the checks below would hold whatever it does.
+        await until(lambda: inspect.getcoroutinestate(update.get_coro()) == inspect.CORO_SUSPENDED)
         update.cancel()
         with pytest.raises(asyncio.CancelledError):
             await update

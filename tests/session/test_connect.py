@@ -101,13 +101,18 @@ async def test_wrong_key_is_authentication_error(server: LocalRealtimeServer) ->
 
 
 async def test_connection_refused_is_connect_error() -> None:
+    # The port stays bound (so nothing else can take it) but never listens: a connection is refused.
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    with pytest.raises(ConnectError) as info:
-        async with asyncio.timeout(10), RealtimeSession(KEY, base_url=f"ws://127.0.0.1:{port}/v1/realtime"):
-            pass
+        with pytest.raises(ConnectError) as info:
+            async with (
+                asyncio.timeout(10),
+                RealtimeSession(KEY, base_url=f"ws://127.0.0.1:{port}/v1/realtime"),
+            ):
+                pass
     assert info.value.status is None
+    assert f"cannot connect to ws://127.0.0.1:{port}/v1/realtime" in str(info.value)
 
 
 async def test_silent_peer_is_connect_timeout() -> None:

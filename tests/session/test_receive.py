@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from realtime_sdk import EventsDroppedError, RealtimeSession, UnknownServerEvent
+from realtime_sdk import EventsDroppedError, RealtimeSession, UnknownServerEvent, _reader, _requests
 from realtime_sdk._generated import (
     ConversationItemAdded,
     ConversationItemDone,
@@ -245,8 +245,22 @@ async def test_item_events_are_typed(session: RealtimeSession) -> None:
 
 
 async def test_debug_logging_off_costs_nothing(
-    session: RealtimeSession, caplog: pytest.LogCaptureFixture
+    session: RealtimeSession, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # "Costs nothing": with DEBUG off, no event is even described for the log (a record that is made and
+    # then filtered away would still cost the formatting).  Count the calls on both paths.
+    described: list[str] = []
+
+    def counting(event: Any) -> str:
+        described.append(event.type)
+        return event.type  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(_reader, "describe", counting)
+    monkeypatch.setattr(_requests, "describe", counting)
     caplog.set_level(logging.INFO, logger="realtime_sdk")
     await session.add_item("quiet")
-    assert not [r for r in caplog.records if r.levelno == logging.DEBUG]
+    assert described == []
+    caplog.set_level(logging.DEBUG, logger="realtime_sdk")
+    await session.add_item("loud")
+    assert "conversation.item.create" in described and "conversation.item.added" in described
+    assert [r for r in caplog.records if r.levelno == logging.DEBUG]
