@@ -10,12 +10,11 @@ to in so many words, ``call NAME({json})``, so offline each question carries tha
 """
 
 import asyncio
-import contextlib
 import os
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from realtime_sdk import RealtimeSession, ToolCallFinished, ToolCallStarted, events, text_message, tool
-from realtime_sdk.server import LocalRealtimeServer
+from realtime_sdk import RealtimeSession, ToolCallFinished, ToolCallStarted, text_message, tool
+from realtime_sdk.server import openai_or_local
 
 
 @tool
@@ -54,42 +53,42 @@ async def ask(session: RealtimeSession, question: str) -> str:
     """One user turn; returns the agent's answer once every tool call on the way was answered."""
     print(f"user: {question}")
     await session.add_item(question)
-    await session.create_response()
-    answer = ""
-    async for event in session:  # every event, the SDK's own tool events included
-        match event:
-            case ToolCallStarted(call=call):  # auto-executed: the SDK is running the tool now
-                print(f"  -> {call.name}({call.arguments})")
-            case ToolCallFinished(call=call, result=result):  # sent back as a function_call_output
-                print(f"  <- {call.name}: {result.output}{' (error)' if result.is_error else ''}")
-            case events.ResponseOutputTextDone(text=text):
-                answer = text
-            case events.ResponseDone(response=done) if isinstance(done.id, str):
-                # A response that called tools is followed by one the SDK asks for with their results;
-                # the answer is the first response that called none.
-                if not session.conversation.function_calls(done.id):
-                    return answer
-    raise RuntimeError("the session ended before the answer")
+    response = await session.create_response()
+    # A response that calls tools is followed by one the SDK asks for with their results (which may call
+    # tools again): final() is the first that called none, the answer.
+    answer = await response.final()
+    return await answer.text()
+
+
+def show_tool_calls(session: RealtimeSession) -> None:
+    """Print the SDK's own tool events as they happen."""
+
+    @session.on(ToolCallStarted)
+    def started(event: ToolCallStarted) -> None:  # auto-executed: the SDK is running the tool now
+        print(f"  -> {event.call.name}({event.call.arguments})")
+
+    @session.on(ToolCallFinished)
+    def finished(event: ToolCallFinished) -> None:  # sent back as a function_call_output
+        result = event.result
+        print(f"  <- {event.call.name}: {result.output}{' (error)' if result.is_error else ''}")
 
 
 async def main() -> None:
     offline = not os.environ.get("OPENAI_API_KEY")
-    async with contextlib.AsyncExitStack() as stack:
-        connect: dict[str, Any] = {}  # the real API, with OPENAI_API_KEY from the environment
-        if offline:
-            server = await stack.enter_async_context(LocalRealtimeServer())
-            connect = {"api_key": server.api_key, "base_url": server.url}
-        session = await stack.enter_async_context(
-            RealtimeSession(
-                session_properties={
-                    "instructions": "You are a travel agent. Use the tools; answer in one sentence.",
-                    "output_modalities": ["text"],
-                },
-                tools=[get_weather, find_flights],  # auto_execute=True (the default): the SDK runs them
-                history=HISTORY,
-                **connect,
-            )
-        )
+    properties = {
+        "instructions": "You are a travel agent. Use the tools; answer in one sentence.",
+        "output_modalities": ["text"],
+    }
+    async with (
+        openai_or_local() as endpoint,  # the local server without OPENAI_API_KEY, else OpenAI
+        RealtimeSession(
+            **endpoint,
+            session_properties=properties,
+            tools=[get_weather, find_flights],  # auto_execute=True (the default): the SDK runs them
+            history=HISTORY,
+        ) as session,
+    ):
+        show_tool_calls(session)
         async with asyncio.timeout(60):  # a hang guard
             for question, trigger in QUESTIONS:
                 answer = await ask(session, f"{question} {trigger}" if offline else question)

@@ -10,13 +10,11 @@ to the bundled local server, whose model echoes the caller's audio.
 
 import argparse
 import asyncio
-import contextlib
-import os
 from collections.abc import Iterator
 from typing import Any
 
 from realtime_sdk import AudioInterrupted, OutputAudioStream, PlaybackTracker, RealtimeSession, audio, events
-from realtime_sdk.server import EchoModel, LocalRealtimeServer
+from realtime_sdk.server import EchoModel, openai_or_local
 
 FRAME = audio.chunk_bytes_for(20, "audio/pcmu")  # 160 bytes: 20 ms of 8 kHz μ-law, one telephony frame
 QUIET = audio.silence(20, "audio/pcmu")
@@ -91,14 +89,11 @@ async def main(pace: float, out: str) -> None:
             "output": {"format": phone_format, "voice": "alloy"},
         },
     }
-    async with contextlib.AsyncExitStack() as stack:
-        connect: dict[str, Any] = {}  # the real API, with OPENAI_API_KEY from the environment
-        if not os.environ.get("OPENAI_API_KEY"):
-            heard = ["Hello! What is the weather like in Paris today?"] * 2  # the local "transcriber"
-            server = await stack.enter_async_context(LocalRealtimeServer(model=EchoModel(heard)))
-            connect = {"api_key": server.api_key, "base_url": server.url}
-        session = await stack.enter_async_context(RealtimeSession(session_properties=properties, **connect))
-
+    heard = ["Hello! What is the weather like in Paris today?"] * 2  # the local server's "transcriber"
+    async with (
+        openai_or_local(EchoModel(heard)) as endpoint,  # the local server without OPENAI_API_KEY
+        RealtimeSession(**endpoint, session_properties=properties) as session,
+    ):
         stream = session.output_audio(sample_rate=8000, encoding="pcmu")  # made before any reply starts
         line = PhoneLine(stream.tracker)
         async with asyncio.timeout(120), asyncio.TaskGroup() as call:  # the timeout: a hang guard

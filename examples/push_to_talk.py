@@ -11,14 +11,11 @@ Without OPENAI_API_KEY it talks to the bundled local server (whose model echoes 
 
 import argparse
 import asyncio
-import collections
-import contextlib
-import os
 from pathlib import Path
 from typing import Any
 
-from realtime_sdk import PushToTalk, RealtimeSession, audio, events
-from realtime_sdk.server import EchoModel, LocalRealtimeServer
+from realtime_sdk import PushToTalk, RealtimeSession, audio
+from realtime_sdk.server import EchoModel, openai_or_local
 
 PROPERTIES: dict[str, Any] = {
     "instructions": "You are a weather assistant. Answer in one short sentence.",
@@ -45,29 +42,11 @@ async def hold_button(turn: PushToTalk, pcm: bytes, rate: int, pace: float) -> N
 async def main(pace: float, out_dir: Path) -> None:
     pcm, rate, channels = audio.read_wav(audio.sample_wav_path())  # 16 kHz mono PCM16
     assert channels == 1, "this example's microphone is mono"
-    async with contextlib.AsyncExitStack() as stack:
-        connect: dict[str, Any] = {}  # the real API, with OPENAI_API_KEY from the environment
-        if not os.environ.get("OPENAI_API_KEY"):
-            heard = ["Hello! What is the weather like in Paris today?"] * 2  # the local "transcriber"
-            server = await stack.enter_async_context(LocalRealtimeServer(model=EchoModel(heard)))
-            connect = {"api_key": server.api_key, "base_url": server.url}
-        session = await stack.enter_async_context(RealtimeSession(session_properties=PROPERTIES, **connect))
-
-        # The user's words arrive as input transcription events, possibly after the reply: one future
-        # per committed item, resolved by a handler whatever the order.
-        loop = asyncio.get_running_loop()
-        user_words: collections.defaultdict[str, asyncio.Future[str]] = collections.defaultdict(
-            loop.create_future
-        )
-
-        @session.on(events.ConversationItemInputAudioTranscriptionCompleted)
-        def transcribed(event: events.ConversationItemInputAudioTranscriptionCompleted) -> None:
-            user_words[event.item_id].set_result(event.transcript)
-
-        @session.on(events.ConversationItemInputAudioTranscriptionFailed)
-        def not_transcribed(event: events.ConversationItemInputAudioTranscriptionFailed) -> None:
-            user_words[event.item_id].set_result("(not transcribed)")
-
+    heard = ["Hello! What is the weather like in Paris today?"] * 2  # the local server's "transcriber"
+    async with (
+        openai_or_local(EchoModel(heard)) as endpoint,  # the local server without OPENAI_API_KEY
+        RealtimeSession(**endpoint, session_properties=PROPERTIES) as session,
+    ):
         lines: list[str] = []
         replies = bytearray()
         async with asyncio.timeout(120):  # a hang guard for the whole conversation
@@ -80,7 +59,7 @@ async def main(pace: float, out_dir: Path) -> None:
                     raise SystemExit("the turn was too short to commit (under 100 ms of audio)")
                 said = await turn.response.transcript()  # waits for response.done
                 replies += await turn.response.audio(sample_rate=rate)  # the reply at the mic's rate
-                you = await user_words[turn.committed.item_id]
+                you = await turn.transcript()  # the input transcription, before or after the reply
                 lines += [f"you: {you}", f"assistant: {said}"]
                 print(*lines[-2:], sep="\n")
 

@@ -29,8 +29,10 @@ from .errors import (
     RealtimeError,
     RequestTimeoutError,
     ResponseActiveError,
+    ResponseChainError,
     ResponseFailedError,
     ServerError,
+    TranscriptionFailedError,
 )
 from .events import UnknownServerEvent
 from .local_events import Reconnected, SessionEvent, ToolCallFinished, ToolCallStarted
@@ -82,6 +84,7 @@ __all__ = [
     "Reconnected",
     "RequestTimeoutError",
     "ResponseActiveError",
+    "ResponseChainError",
     "ResponseFailedError",
     "ResponseHandle",
     "SemanticTurnDetection",
@@ -95,6 +98,7 @@ __all__ = [
     "ToolCallStarted",
     "ToolRegistry",
     "ToolResult",
+    "TranscriptionFailedError",
     "TurnDetection",
     "UnknownServerEvent",
     "create_client_secret",

@@ -42,7 +42,7 @@ from ._generated import (
     ResponseOutputAudioDone,
 )
 from .audio import AUDIO_FORMATS, AudioChunk, AudioFormat, Encoding, Quality
-from .errors import ConfigurationError, ConnectionClosed
+from .errors import ConfigurationError, ConnectionClosed, RealtimeError
 from .events import AnyServerEvent, ClientEvent
 
 if TYPE_CHECKING:
@@ -232,7 +232,8 @@ class PushToTalk:
     created (``response``, its handle; ``response_fields`` go to ``create_response``).  A turn with less than
     100 ms of audio (the API's minimum for a commit) is cleared instead and ``response`` stays ``None``;
     so is a turn left by an exception.  Needs turn detection off (``turn_detection=None``), else the server
-    would commit and answer on its own as well.
+    would commit and answer on its own as well.  ``await turn.transcript()`` is what the user said in it
+    (with input transcription on).
     """
 
     def __init__(
@@ -250,6 +251,18 @@ class PushToTalk:
     def sent_ms(self) -> float:
         """Milliseconds of audio appended in this turn so far."""
         return self._io.sender.sent_ms - self._start_ms
+
+    async def transcript(self, *, timeout: float | None = 30.0) -> str:  # noqa: ASYNC109 - as input_transcript
+        """The input transcription of this turn's committed audio (``session.input_transcript``).
+
+        Whenever it arrives, before the reply or after it.  Raises ``RealtimeError`` for a turn that
+        committed nothing (too short, left by an exception, or still open), else what
+        ``session.input_transcript`` raises (``TranscriptionFailedError``, ``ConnectionClosed``,
+        ``RequestTimeoutError``, ``ConfigurationError`` when input transcription is off).
+        """
+        if self.committed is None:
+            raise RealtimeError("this turn committed no audio: there is nothing to transcribe")
+        return await self._session.input_transcript(self.committed.item_id, timeout=timeout)
 
     async def send(
         self,

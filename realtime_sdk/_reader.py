@@ -168,8 +168,9 @@ class Reader(SessionState):
             self._shutdown(closed)
 
     def _fail_requests(self, exc: RealtimeError) -> None:
-        """Every request and response handle of the connection fails with ``exc``."""
+        """Every request, response handle and transcript wait of the connection fails with ``exc``."""
         self._waiters.fail_all(exc)
+        self._input_transcripts.fail_all(exc)
         handles = {id(h): h for h in (*self._handles_by_tag.values(), *self._handles_by_id.values())}
         self._handles_by_tag.clear()
         self._handles_by_id.clear()

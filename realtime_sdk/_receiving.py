@@ -1,6 +1,7 @@
-"""The session's receive side for the app: ``async for event in session``, ``on()`` handlers, observers.
+"""The session's receive side for the app: ``async for event in session``, ``on()`` handlers, observers,
+and waiting for a user item's input transcript (``_input_transcripts.py``).
 
-The reader (``_reader.py``) feeds all three; this module is only how the app subscribes.  ``on`` is
+The reader (``_reader.py``) feeds them all; this module is only how the app subscribes.  ``on`` is
 typed so that a handler registered for an event class must accept that class::
 
     @session.on(ResponseDone)
@@ -12,8 +13,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar, overload
 
+from msgspec import UNSET
+
 from ._handlers import ItemHandler, handler_key
 from ._state import SessionState
+from .errors import ConfigurationError
 from .events import AnyServerEvent
 from .local_events import SessionEvent
 
@@ -74,6 +78,36 @@ class Receiving(SessionState):
         """
         self._handlers.item_updated.append(handler)
         return handler
+
+    async def input_transcript(
+        self,
+        item_id: str,
+        *,
+        content_index: int = 0,
+        timeout: float | None = 30.0,  # noqa: ASYNC109 - bounded by default: a transcript may never come
+    ) -> str:
+        """What the user said in an audio item: its input transcription, once it completed.
+
+        Resolves on ``conversation.item.input_audio_transcription.completed`` for that item (and content
+        part), which may arrive before the reply, during it or long after; if it arrived already, returns
+        at once.  ``item_id`` is the committed item's (``(await session.commit_audio()).item_id``,
+        ``turn.committed.item_id``, ``input_audio_buffer.committed``).  Needs input transcription on
+        (``audio.input.transcription``), else raises ``ConfigurationError`` at once.
+
+        Raises ``TranscriptionFailedError`` on ``.failed`` (its ``code`` and ``message``), ``ConnectionClosed``
+        when the connection ends first (also when a reconnect follows: the transcription is lost with it),
+        ``RequestTimeoutError`` after ``timeout`` seconds (``None``: no limit).
+        """
+        if not self._input_transcripts.known(item_id, content_index):
+            if self._closed is not None:
+                raise self._closed
+            audio_in = getattr(getattr(self.server_session, "audio", None), "input", None)
+            if self.server_session is not None and getattr(audio_in, "transcription", None) in (None, UNSET):
+                raise ConfigurationError(
+                    "input transcription is off: update_session(audio={'input': {'transcription': "
+                    "{'model': 'gpt-4o-mini-transcribe'}}}) first"
+                )
+        return await self._input_transcripts.wait(item_id, content_index, timeout)
 
     def add_observer(self, observer: Callable[[AnyServerEvent], None]) -> None:
         """Feed every decoded event, first and in order, to ``observer`` (conversation state, recorders)."""

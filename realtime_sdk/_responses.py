@@ -11,6 +11,13 @@ app also iterates the handle; iteration gets the events themselves through a bou
 
 ``response.done`` completes the handle; a dropped connection fails it with ``ConnectionClosed``; an
 ``error`` answering the ``response.create`` itself fails it with ``ServerError``.
+
+Chains (``final()``): a response whose function calls the SDK answers (``_tool_runner.py``) is followed by
+a response the SDK asks for itself.  Each handle holds a future, ``_next``, for what follows it: ``None``
+(nothing: the tool runner decides so at this response's ``response.done``, in the same step that hands it
+the calls), the follow-up's handle (set by the tool runner once the follow-up's ``response.created``
+arrived), or the error that broke the chain.  It is a future, so ``final()`` called at any time, before
+or after the follow-up started or finished, reads the same chain.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from typing import cast
+from typing import Any, cast
 
 from ._audio_formats import default_sample_rate
 from ._generated import (
@@ -64,6 +71,7 @@ class ResponseHandle:
         loop = asyncio.get_running_loop()
         self._created: asyncio.Future[RealtimeResponse] = loop.create_future()
         self._done: asyncio.Future[RealtimeResponse] = loop.create_future()
+        self._next: asyncio.Future[ResponseHandle | None] = loop.create_future()
         self._text: list[str] = []
         self._transcript: list[str] = []
         self._audio: list[bytes] = []
@@ -89,6 +97,31 @@ class ResponseHandle:
         if response.status == "failed":
             raise _failure(response)
         return response
+
+    async def final(self) -> ResponseHandle:
+        """The handle of the chain's final response: the answer after the tools this response called.
+
+        When the model calls tools that the SDK runs (or that the app answers with ``send_tool_result``),
+        the SDK sends their outputs and asks for the next response itself; that one may call tools again.
+        ``final()`` follows the chain and returns, once it is done, the first response the SDK asked for no
+        follow-up after: one that called no tools (or an out-of-band one, whose calls are the app's).  For a
+        response that called no tools that is this handle.  ``await (await handle.final()).text()`` is the
+        answer.  Safe to call at any time: events of the follow-ups are kept whether or not anybody waits.
+
+        Raises what ``done()`` raises for any response of the chain (``ResponseFailedError``,
+        ``ServerError``, ``ConnectionClosed`` when the connection ended first), the error that kept the SDK
+        from asking for a follow-up (``ServerError``, ``RequestTimeoutError``, ``ConnectionClosed``), or
+        ``ResponseChainError`` when a response that called tools was cancelled or another response answered
+        its outputs.  A response lost with a dropped connection raises ``ConnectionClosed`` even when a
+        reconnect answers its calls.
+        """
+        handle = self
+        while True:
+            await handle.done()
+            following = await asyncio.shield(handle._next)
+            if following is None:
+                return handle
+            handle = following
 
     async def text(self) -> str:
         """The response's text: the output text, or for an audio response the transcript of its audio."""
@@ -157,6 +190,16 @@ class ResponseHandle:
             self._done.set_result(response)
         self._events.close()
 
+    def _follow(self, following: ResponseHandle | BaseException | None) -> None:
+        """What comes after this response in its chain: a follow-up, nothing (``None``) or an error."""
+        if self._next.done():
+            return
+        if isinstance(following, BaseException):
+            self._next.set_exception(following)
+            self._next.exception()  # nobody may ever call final()
+        else:
+            self._next.set_result(following)
+
     def _text_from_output(self, response: RealtimeResponse) -> None:
         # When deltas were not seen (a server that sends only the final response), read the output items.
         for item in response.output or ():
@@ -168,7 +211,8 @@ class ResponseHandle:
                         self._transcript.append(part.transcript)
 
     def _fail(self, exc: BaseException) -> None:
-        for fut in (self._created, self._done):
+        futures: tuple[asyncio.Future[Any], ...] = (self._created, self._done, self._next)
+        for fut in futures:
             if not fut.done():
                 fut.set_exception(exc)
                 # Nobody may ever await this handle; its failure is not a "never retrieved" error.

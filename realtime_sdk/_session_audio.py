@@ -113,7 +113,8 @@ class SessionAudio(SessionState):
 
     def push_to_talk(self, *, interrupt: bool = True, **response_fields: Any) -> PushToTalk:
         """``async with session.push_to_talk() as turn: await turn.send(audio, sample_rate=16000)``; on exit
-        the turn is committed and ``turn.response`` is the handle of the response asked for."""
+        the turn is committed, ``turn.response`` is the handle of the response asked for and
+        ``await turn.transcript()`` what the user said."""
         return PushToTalk(
             cast("RealtimeSession", self),
             self._audio_io,

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ._audio_io import AudioIO
     from ._connect import Endpoint
     from ._handlers import HandlerRegistry
+    from ._input_transcripts import InputTranscripts
     from ._reconnect import Reconnector
     from ._responses import ResponseHandle
     from ._streams import EventStream
@@ -90,6 +91,7 @@ class SessionState:
     _events: EventStream[SessionEvent]
     _handlers: HandlerRegistry
     _observers: list[Callable[[AnyServerEvent], None]]
+    _input_transcripts: InputTranscripts
     conversation: Conversation
     server_session: ServerSession | None
 

@@ -21,6 +21,12 @@ never races one.  No new response when the batch's response was cancelled (a bar
 cancelled it: the next response will see the outputs), nor when a response started in the conversation
 after the outputs went out (it has seen them already).
 
+The chain (``ResponseHandle.final()``): at a response's ``response.done`` the runner tells the app's
+handle of it, if there is one, what follows it: nothing when the runner took none of its calls, else the
+batch keeps the handle and, when it ends, hands it the follow-up's handle (``create_response`` returns
+once its ``response.created`` arrived) or the reason there is none: ``ResponseChainError`` (cancelled, or
+answered by another response), the error that stopped the batch, or the session's end.
+
 A response lost with a dropped connection counts as done (the session feeds a synthetic
 ``response.done`` here): its complete calls are answered on the new connection.  A send that failed
 because the connection dropped under it is made again once the session has reconnected; once the
@@ -43,12 +49,13 @@ from ._generated import (
     ResponseFunctionCallArgumentsDone,
     ResponseOutputItemDone,
 )
-from .errors import ConfigurationError, ConnectionClosed, RealtimeError
+from .errors import ConfigurationError, ConnectionClosed, RealtimeError, ResponseChainError
 from .events import AnyServerEvent
 from .local_events import LocalEvent, ToolCallFinished, ToolCallStarted
 from .tools import Tool, ToolCall, ToolRegistry, ToolResult, encode_output, run_tool
 
 if TYPE_CHECKING:
+    from ._responses import ResponseHandle
     from .session import RealtimeSession
 
 __all__ = ["ToolRunner"]
@@ -63,6 +70,8 @@ class _Batch:
     calls: dict[str, ToolCall] = field(default_factory=dict)
     results: dict[str, asyncio.Future[ToolResult]] = field(default_factory=dict)
     status: asyncio.Future[str] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    handle: ResponseHandle | None = None
+    """The app's handle of the response that made the calls (known at its ``response.done``)."""
 
 
 class ToolRunner:
@@ -84,6 +93,8 @@ class ToolRunner:
         self._notices: list[LocalEvent] = []
         self._created = 0
         """In-conversation ``response.created`` events seen: tells whether a response saw the outputs."""
+        self._last_created: str | None = None
+        """The id of the latest of them."""
         self.on_change: Callable[[], None] = lambda: None
 
     @property
@@ -112,6 +123,7 @@ class ToolRunner:
         elif isinstance(event, ResponseCreated):
             if event.response.conversation_id is not None:
                 self._created += 1
+                self._last_created = event.response.id if isinstance(event.response.id, str) else None
         elif isinstance(event, ResponseDone):
             rid = event.response.id if isinstance(event.response.id, str) else None
             if rid is None:
@@ -121,7 +133,12 @@ class ToolRunner:
                 if call is not None:
                     self._ready(dataclasses.replace(call, response_id=rid))
             batch = self._batches.get(rid)
-            if batch is not None and not batch.status.done():
+            handle = self._session._handles_by_id.get(rid)
+            if batch is None:
+                if handle is not None:
+                    handle._follow(None)  # no call to answer: the end of its chain
+            elif not batch.status.done():
+                batch.handle = handle
                 status = event.response.status
                 batch.status.set_result(status if isinstance(status, str) else "completed")
 
@@ -170,6 +187,7 @@ class ToolRunner:
 
     async def _answer(self, batch: _Batch) -> None:
         session = self._session
+        following: ResponseHandle | BaseException | None = None
         try:
             status = await batch.status
             for call_id, call in batch.calls.items():
@@ -180,17 +198,35 @@ class ToolRunner:
                 await self._again_after_reconnect(lambda r=result: session.add_item(r.item))  # type: ignore[misc]
             seen = self._created
             if status == "cancelled":
+                following = ResponseChainError(
+                    f"response {batch.response_id} called tools and was cancelled: no answer was asked for",
+                    reason="cancelled",
+                    response_id=batch.response_id,
+                )
                 return
             await self._again_after_reconnect(session._wait_idle)
             if self._created != seen:
-                return  # a response started after the outputs went in: it answered them
-            await self._again_after_reconnect(session.create_response)
+                # A response started after the outputs went in: it answered them.
+                following = ResponseChainError(
+                    f"the outputs of response {batch.response_id} were answered by {self._last_created}",
+                    reason="superseded",
+                    response_id=batch.response_id,
+                    answered_by=self._last_created,
+                )
+                return
+            following = await self._again_after_reconnect(session.create_response)
         except RealtimeError as exc:
+            following = exc
             if not session.closed:
                 log.warning("could not answer the calls of response %s: %s", batch.response_id, exc)
         finally:
+            if batch.handle is not None:
+                batch.handle._follow(following if following is not None else self._ended())
             self._batches.pop(batch.response_id, None)
             self.on_change()
+
+    def _ended(self) -> RealtimeError:
+        return self._session._closed or ConnectionClosed(None, "the session was closed")
 
     async def _again_after_reconnect(self, fn: Callable[[], Awaitable[T]]) -> T:
         """``fn()``; made again when the connection dropped under it and the session is reconnecting."""
@@ -224,6 +260,8 @@ class ToolRunner:
             futures: list[asyncio.Future[Any]] = [batch.status, *batch.results.values()]
             for future in futures:
                 future.cancel()
+            if batch.handle is not None:  # a batch task cancelled before it ever ran
+                batch.handle._follow(self._ended())
         self._batches.clear()
 
 

@@ -16,15 +16,19 @@
     ├── ConnectionClosed           the connection ended (``code``, ``reason``); every waiter gets it
     ├── RequestTimeoutError        no answer to a request within ``request_timeout`` (TimeoutError too)
     ├── ResponseActiveError        ``create_response(on_active="raise")`` while a response is active
+    ├── ResponseChainError         ``handle.final()``: tools were called and no follow-up was asked for
     ├── EventsDroppedError         an event stream nobody was reading overflowed (``dropped``)
     └── ServerError                the server answered a request with an ``error`` event
-        └── ResponseFailedError    a response ended with status ``failed`` (``response``)
+        ├── ResponseFailedError    a response ended with status ``failed`` (``response``)
+        └── TranscriptionFailedError  a user item's input transcription failed (``item_id``)
 
 aiohttp's exceptions never reach the caller: they are translated at the edge, in ``_connect.py`` (the
 handshake) and ``_requests.py`` (sending).
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 
 class RealtimeError(Exception):
@@ -120,8 +124,54 @@ class ResponseFailedError(ServerError):
         self.response = response
 
 
+class TranscriptionFailedError(ServerError):
+    """The input transcription of a user item failed (``conversation.item.input_audio_transcription.failed``).
+
+    ``item_id`` and ``content_index`` name the part; ``code``, ``type``, ``message`` and ``param`` are the
+    event's ``error``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        item_id: str,
+        content_index: int = 0,
+        code: str | None = None,
+        type: str | None = None,
+        param: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code, type=type, param=param)
+        self.item_id = item_id
+        self.content_index = content_index
+
+
 class ResponseActiveError(RealtimeError):
     """``create_response(on_active="raise")`` found a response still active in the conversation."""
+
+
+class ResponseChainError(RealtimeError):
+    """``handle.final()`` found no final answer: a response called tools and the SDK asked for no follow-up.
+
+    ``reason`` is ``"cancelled"`` when that response was cancelled (a barge-in, or the app: its outputs
+    were sent, but the SDK does not ask for an answer the user cut off), or ``"superseded"`` when another
+    response in the conversation (the app's, or server VAD's) started after the outputs went in and answers
+    them instead; ``answered_by`` is that response's id.  ``response_id`` is the response that called the
+    tools.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: Literal["cancelled", "superseded"],
+        response_id: str,
+        answered_by: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.response_id = response_id
+        self.answered_by = answered_by
 
 
 class EventsDroppedError(RealtimeError):

@@ -40,6 +40,7 @@ from ._audio_send import DEFAULT_CHUNK_MS
 from ._connect import Endpoint, TokenProvider, check_transport
 from ._generated import RealtimeSessionCreateRequestGA
 from ._handlers import HandlerRegistry
+from ._input_transcripts import InputTranscripts
 from ._reader import Reader
 from ._receiving import Receiving
 from ._reconnect import Reconnector, ReconnectPolicy
@@ -226,7 +227,8 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         self._handlers = HandlerRegistry(self)
         self.conversation = Conversation()
         """Conversation state (items, transcripts, audio received and played, usage), fed every event."""
-        self._observers = [self.conversation.receive]
+        self._input_transcripts = InputTranscripts()
+        self._observers = [self.conversation.receive, self._input_transcripts.observe]
         self._audio_io = AudioIO(self, chunk_ms=audio_chunk_ms, start_paused=start_audio_paused)
         self._config = RealtimeSessionCreateRequestGA()
         self.server_session = None

@@ -4,10 +4,12 @@
 
     async with LocalRealtimeServer(model=ScriptedModel([Reply.text("Hi!")])) as server:
         ...  # connect any Realtime client to server.url with api key "sk-local-test"
+        async with RealtimeSession(**server.session_options()) as session:  # or this SDK's
+            ...
 """
 
 from ._faults import FaultRule
-from .app import LocalRealtimeServer
+from .app import LocalRealtimeServer, SessionEndpoint, openai_or_local
 from .connection import ServerConnection
 from .models import EchoModel, Model, ModelRequest, Reply, ReplyPart, ScriptedModel
 
@@ -21,4 +23,6 @@ __all__ = [
     "ReplyPart",
     "ScriptedModel",
     "ServerConnection",
+    "SessionEndpoint",
+    "openai_or_local",
 ]

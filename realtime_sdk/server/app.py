@@ -19,8 +19,9 @@ import contextlib
 import os
 import secrets
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypedDict
 
 import msgspec
 from aiohttp import web
@@ -33,7 +34,7 @@ from ._session_config import default_session, merge
 from .connection import ServerConnection, record_line
 from .models import EchoModel, Model
 
-__all__ = ["LocalRealtimeServer"]
+__all__ = ["LocalRealtimeServer", "SessionEndpoint", "openai_or_local"]
 
 STRICT_ENV = "REALTIME_SDK_STRICT_SERVER"
 """Set to ``1`` to make every ``LocalRealtimeServer`` strict unless told otherwise (the test suite does)."""
@@ -48,6 +49,14 @@ _STATUS_TEXT = {
     500: ("server_error", "The server had an error while processing your request."),
     503: ("server_error", "The server is overloaded. Please try again later."),
 }
+
+
+class SessionEndpoint(TypedDict):
+    """Where a ``RealtimeSession`` connects, as its keyword arguments: ``RealtimeSession(**endpoint)``."""
+
+    api_key: str | None
+    """The key to send; ``None``: ``OPENAI_API_KEY`` from the environment."""
+    base_url: str
 
 
 def _error_response(status: int, message: str | None = None, code: str | None = None) -> web.Response:
@@ -137,6 +146,14 @@ class LocalRealtimeServer:
     @property
     def url(self) -> str:
         return f"ws://{self.host}:{self.port}/v1/realtime"
+
+    def session_options(self) -> SessionEndpoint:
+        """``RealtimeSession(**server.session_options(), ...)`` connects to this server.
+
+        ``api_key`` is the server's key; a server without authentication (``api_key=None``) gets a
+        placeholder, so that ``OPENAI_API_KEY`` from the environment is never sent to it.
+        """
+        return {"api_key": self.api_key or "sk-local-no-auth", "base_url": self.url}
 
     @property
     def http_url(self) -> str:
@@ -291,3 +308,25 @@ class LocalRealtimeServer:
     def _write_record(self, index: int, direction: str, data: bytes) -> None:
         if self._record is not None:
             self._record.write(record_line(index, direction, data) + b"\n")
+
+
+@contextlib.asynccontextmanager
+async def openai_or_local(model: Model | None = None) -> AsyncIterator[SessionEndpoint]:
+    """OpenAI when ``OPENAI_API_KEY`` is set, else a ``LocalRealtimeServer`` for as long as the block runs::
+
+        async with openai_or_local(model=EchoModel()) as endpoint:
+            async with RealtimeSession(**endpoint, session_properties=...) as session:
+                ...
+
+    Yields the ``RealtimeSession`` keyword arguments for either: with the key, ``api_key=None`` (the
+    session reads the key itself) and OpenAI's URL; without it, the local server's
+    ``session_options()``.  ``model`` is the local server's (``EchoModel()`` by default); for more
+    options start a ``LocalRealtimeServer`` yourself.
+    """
+    if os.environ.get("OPENAI_API_KEY"):
+        from ..session import DEFAULT_URL
+
+        yield {"api_key": None, "base_url": DEFAULT_URL}
+        return
+    async with LocalRealtimeServer(model=model) as server:
+        yield server.session_options()
