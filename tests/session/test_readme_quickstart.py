@@ -17,6 +17,15 @@ def quickstart_code() -> str:
     return section.split("```python\n", 1)[1].split("```", 1)[0]
 
 
+def test_quickstart_passes_mypy_strict(tmp_path: Path) -> None:
+    from mypy import api
+
+    script = tmp_path / "quickstart.py"
+    script.write_text(quickstart_code())
+    out, err, status = api.run(["--strict", "--no-incremental", str(script)])
+    assert status == 0, out + err
+
+
 async def test_quickstart_runs_against_the_local_server(tmp_path: Path) -> None:
     # Copied elsewhere, so nothing but the installed package is importable.
     script = tmp_path / "quickstart.py"
