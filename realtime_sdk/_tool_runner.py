@@ -95,6 +95,9 @@ class ToolRunner:
         """In-conversation ``response.created`` events seen: tells whether a response saw the outputs."""
         self._last_created: str | None = None
         """The id of the latest of them."""
+        self._asking = asyncio.Lock()
+        """One batch at a time decides whether to ask for a follow-up: two batches finishing together
+        would otherwise both see no new response and ask twice, the second answering nothing new."""
         self.on_change: Callable[[], None] = lambda: None
 
     @property
@@ -204,17 +207,18 @@ class ToolRunner:
                     response_id=batch.response_id,
                 )
                 return
-            await self._again_after_reconnect(session._wait_idle)
-            if self._created != seen:
-                # A response started after the outputs went in: it answered them.
-                following = ResponseChainError(
-                    f"the outputs of response {batch.response_id} were answered by {self._last_created}",
-                    reason="superseded",
-                    response_id=batch.response_id,
-                    answered_by=self._last_created,
-                )
-                return
-            following = await self._again_after_reconnect(session.create_response)
+            async with self._asking:
+                await self._again_after_reconnect(session._wait_idle)
+                if self._created != seen:
+                    # A response started after the outputs went in: it answered them.
+                    following = ResponseChainError(
+                        f"the outputs of response {batch.response_id} were answered by {self._last_created}",
+                        reason="superseded",
+                        response_id=batch.response_id,
+                        answered_by=self._last_created,
+                    )
+                    return
+                following = await self._again_after_reconnect(session.create_response)
         except RealtimeError as exc:
             following = exc
             if not session.closed:

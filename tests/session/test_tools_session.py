@@ -13,6 +13,7 @@ import pytest
 from realtime_sdk import (
     ConfigurationError,
     RealtimeSession,
+    ResponseChainError,
     SessionEvent,
     Tool,
     ToolCallFinished,
@@ -262,3 +263,39 @@ async def test_close_cancels_running_tools(server: LocalRealtimeServer) -> None:
         await s.close()
     assert cancelled.is_set()
     assert not s._tools._tasks
+
+
+async def test_two_responses_whose_tools_finish_together_get_one_follow_up() -> None:
+    release = asyncio.Event()
+
+    async def slow_a() -> str:
+        await release.wait()
+        return "A"
+
+    async def slow_b() -> str:
+        await release.wait()
+        return "B"
+
+    model = ScriptedModel(
+        [Reply.function_call("slow_a", {}), Reply.function_call("slow_b", {}), Reply.text("answered both")]
+    )
+    async with LocalRealtimeServer(KEY, model=model) as server:
+        async with (
+            asyncio.timeout(10),
+            RealtimeSession(KEY, base_url=server.url, session_properties=TEXT, tools=[slow_a, slow_b]) as s,
+        ):
+            await s.add_item("one")
+            first = await s.create_response()
+            await first.done()
+            second = await s.create_response()  # the first is done: its tool is still running
+            await second.done()
+            release.set()  # both batches now answer at once
+            outcomes = await asyncio.gather(first.final(), second.final(), return_exceptions=True)
+            handles = [o for o in outcomes if not isinstance(o, BaseException)]
+            errors = [o for o in outcomes if isinstance(o, BaseException)]
+            assert len(handles) == 1 and await handles[0].text() == "answered both"
+            assert len(errors) == 1 and isinstance(errors[0], ResponseChainError)
+            assert errors[0].reason == "superseded"
+        assert sorted(outputs_sent(server)) == ["A", "B"]
+        assert_clean(server, creates=3)
+        assert len(model.requests) == 3
