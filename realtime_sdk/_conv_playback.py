@@ -60,7 +60,8 @@ class PlaybackMixin(ConversationStore):
             part = self._part(*key, create=False)
             if part is None or part.settled:
                 continue
-            played_bytes = round((part.played_ms or 0.0) * part.bytes_per_ms)
+            # a reported position past the received audio (however large) is its end
+            played_bytes = round(min(part.played_ms or 0.0, part.audio_ms) * part.bytes_per_ms)
             take = min(part.audio_bytes - played_bytes, remaining)
             if take > 0:
                 part.played_ms = (played_bytes + take) / part.bytes_per_ms

@@ -918,3 +918,18 @@ def test_any_sequence_of_server_events_never_raises(
     for usage in per_id.values():
         total = total + usage
     assert c.usage == total
+
+
+def test_a_huge_reported_position_then_a_byte_count_does_not_overflow() -> None:
+    # found by the fuzz above: mark_played(…, 1e308) then mark_played_bytes multiplied it to infinity
+    c = Conversation(clock=lambda: 0.0)
+    for event in _POOL:
+        if isinstance(event, ResponseOutputAudioDelta):
+            c.receive(event, now=0.0)
+            c.mark_played(event.item_id, 1e308)
+            c.mark_played_bytes(10)
+            part = c.item(event.item_id).content[event.content_index]  # type: ignore[union-attr]
+            assert part.played_ms is not None and math.isfinite(part.played_ms)
+            break
+    else:
+        raise AssertionError("the pool has no audio delta")
