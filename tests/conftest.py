@@ -10,6 +10,14 @@ from __future__ import annotations
 
 import os
 
+from hypothesis import settings
+
 from realtime_sdk.server.app import STRICT_ENV
 
 os.environ.setdefault(STRICT_ENV, "1")
+
+# Property tests explore new examples on every local run (and remember failures in .hypothesis/).
+# Under CI they run a fixed, derandomised set, so a submission's result does not depend on the draw.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
