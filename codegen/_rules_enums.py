@@ -67,8 +67,7 @@ def known_values_as_literals(schema: Schema) -> None:
     decodes, while type checkers and editors see which values the document lists.  (``str | StrEnum``
     is what msgspec refuses, and the generator emits Literals, not enums, with
     ``--enum-field-as-literal all``.)  Runs after the unions are settled so the pair is never collapsed
-    again; inside a union the pair is spliced in as two members, so no union nests.  ``x-known`` stays on
-    the Literal member: the known values are also listed in the generated ``KNOWN`` table.
+    again; inside a union the pair is spliced in as two members, so no union nests.
     """
     defs: dict[str, Schema] = schema["$defs"]
     for node in list(walk(defs)):
@@ -88,4 +87,4 @@ def _is_open(node: Schema) -> bool:
 
 def _literal_or_open(node: Schema) -> list[Schema]:
     kind, values = node["type"], list(node["x-known"])
-    return [{"type": kind, "enum": values, "x-known": values}, {"type": kind}]
+    return [{"type": kind, "enum": values}, {"type": kind}]
