@@ -6,9 +6,8 @@ Sessions not replayed here, and why:
 
 - lines 99-230 (three server-VAD audio turns): the recorder kept only part of the audio; replayed in
   ``test_replay.py`` with the frames that exist;
-- lines 816-883: three sessions whose events the recorder interleaved (their ``session.updated`` events
-  arrive together), so the order of one session's events is not known; the single-session part of the
-  one at 819 (a refused ``text`` content type, then a text turn) is replayed.
+- lines 770-818: its last three lines are late ``session.updated`` events of it and of the two sessions
+  before it (the recorder appended them together), so where that session ends is not known.
 """
 
 from __future__ import annotations
@@ -47,7 +46,7 @@ def _replayable(start: int, end: int) -> bool:
     events = recorded.session(start, end)
     if any(e["type"].startswith("input_audio_buffer.") for e in events):
         return False  # audio turns: test_replay.py
-    return not 816 <= end <= 818 and start < 816 or start == 819
+    return not 816 <= end <= 818  # see the module docstring
 
 
 SESSIONS = [s for s in _sessions() if _replayable(*s)]
