@@ -308,7 +308,14 @@ class Protocol:
         # The response that answers this turn (started right after, in the same step) claims the release;
         # a turn nobody answers gets its transcript events at once.
         asyncio.get_running_loop().call_soon(self._release_unclaimed, release)
-        self.transcription.start(pcm24, item_id, self.session["audio"]["input"].get("transcription"), release)
+        include = self.session.get("include") or []
+        self.transcription.start(
+            pcm24,
+            item_id,
+            self.session["audio"]["input"].get("transcription"),
+            release,
+            logprobs="item.input_audio_transcription.logprobs" in include,
+        )
 
     def _release_unclaimed(self, release: asyncio.Event) -> None:
         if release in self._unclaimed:

@@ -83,3 +83,26 @@ async def test_a_realtime_session_still_refuses_a_transcription_update(connect) 
     async with LocalRealtimeServer() as srv, connect(srv) as client:
         await client.send(update())
         assert (await client.error()).error.param == "session.type"
+
+
+async def test_logprobs_when_included(connect) -> None:
+    async with LocalRealtimeServer() as srv, connect(srv, query=QUERY) as client:
+        await client.send(
+            {
+                "type": "session.update",
+                "session": {
+                    "type": "transcription",
+                    "include": ["item.input_audio_transcription.logprobs"],
+                    "audio": {"input": {"turn_detection": None}},
+                },
+            }
+        )
+        assert (await client.expect("session.updated")).session.include == [
+            "item.input_audio_transcription.logprobs"
+        ]
+        await append_audio(client, tone(400))
+        await client.send({"type": "input_audio_buffer.commit"})
+        events = await client.until("conversation.item.input_audio_transcription.completed")
+    delta = next(e for e in events if e.type.endswith("transcription.delta"))
+    assert [lp.token for lp in delta.logprobs] == [delta.delta]
+    assert "".join(lp.token for lp in events[-1].logprobs) == events[-1].transcript
