@@ -197,3 +197,21 @@ async def test_gpt_realtime_sends_no_phase(connect) -> None:
         )
         item = await _retrieved(client)
     assert "phase" not in item
+
+
+async def test_a_manual_turn_gets_its_transcript_before_the_response_it_asks_for(connect) -> None:
+    from .conftest import append_audio, tone
+
+    async with LocalRealtimeServer() as srv, connect(srv) as client:
+        await client.send(
+            manual_session(audio={"input": {"turn_detection": None, "transcription": {"model": "whisper-1"}}})
+        )
+        await client.expect("session.updated")
+        await append_audio(client, tone(300))
+        await client.send({"type": "input_audio_buffer.commit"})
+        await client.send({"type": "response.create"})  # sent together: the transcript still comes first
+        events = await client.until("response.done")
+    types = [e.type for e in events]
+    assert types.index("conversation.item.input_audio_transcription.completed") < types.index(
+        "response.created"
+    )
