@@ -1,5 +1,8 @@
 """The input audio buffer: append, commit, clear, and server VAD turning it into user turns.
 
+While a VAD turn is in progress the speech so far is offered (``speech_so_far``) every ``PARTIAL_MS`` of
+it, for transcript deltas during speech.
+
 Times (``audio_start_ms`` / ``audio_end_ms``) count all audio appended in the session.  The buffer keeps
 PCM16 samples at the input format's own rate from ``buffer_start_ms`` on.  A VAD turn commits the audio
 from its ``audio_start_ms`` (prefix padding included) to its ``audio_end_ms`` (trailing silence included);
@@ -42,6 +45,8 @@ from ._ids import new_id
 from ._vad import SEMANTIC_SILENCE_MS, EnergyVad
 
 MIN_COMMIT_MS = 100
+PARTIAL_MS = 1000
+"""While the user speaks, the speech so far is offered for a partial transcript every this much audio."""
 
 
 class TurnHost(Protocol):
@@ -57,6 +62,8 @@ class TurnHost(Protocol):
 
     def interrupt(self, reason: str) -> None: ...
 
+    def speech_so_far(self, item_id: str, pcm24: bytes) -> None: ...
+
 
 class InputAudio:
     def __init__(self, proto: TurnHost) -> None:
@@ -70,6 +77,7 @@ class InputAudio:
         self._samples = 0
         self.speech_item_id: str | None = None
         self.speech_start_ms = 0
+        self._next_partial_ms = float(PARTIAL_MS)
         self.idle_from_ms: float | None = None
         """Input audio position where the last response's playback ended (None: idle timer disarmed)."""
 
@@ -136,6 +144,21 @@ class InputAudio:
                 self._idle_timeout(deadline)
             deadline = self._idle_deadline()
         self._detect(samples[done:])
+        self._offer_partial()
+
+    def _offer_partial(self) -> None:
+        # On the input-audio clock: each PARTIAL_MS of speech heard, the speech so far (from the turn's
+        # start, prefix padding included) may be transcribed, as the real service streams deltas while
+        # the user is still talking.
+        if self.speech_item_id is None:
+            return
+        heard = self.position_ms - self.speech_start_ms
+        if heard < self._next_partial_ms:
+            return
+        self._next_partial_ms = (heard // PARTIAL_MS + 1) * PARTIAL_MS
+        skip = max(0, round((self.speech_start_ms - self.buffer_start_ms) * self.format.rate / 1000))
+        whole = np.concatenate(self._chunks) if self._chunks else np.zeros(0, dtype=np.int16)
+        self.proto.speech_so_far(self.speech_item_id, self.format.to_model(whole[skip:]))
 
     def _detect(self, samples: NDArray[np.int16]) -> None:
         assert self.vad is not None
@@ -191,6 +214,7 @@ class InputAudio:
     def _speech_started(self, ms: int) -> None:
         self.speech_item_id = new_id("item")
         self.speech_start_ms = ms
+        self._next_partial_ms = float(PARTIAL_MS)
         self.idle_from_ms = None
         self.proto.emit(
             InputAudioBufferSpeechStarted(

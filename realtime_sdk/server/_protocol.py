@@ -320,6 +320,13 @@ class Protocol:
             logprobs="item.input_audio_transcription.logprobs" in include,
         )
 
+    def speech_so_far(self, item_id: str, pcm24: bytes) -> None:
+        config = self.session["audio"]["input"].get("transcription")
+        # Only a plugged-in transcriber hears partial speech: a model's transcribe() may be a script that
+        # hands out one transcript per turn.
+        if self.transcriber is not None and config is not None and config.get("model") != "whisper-1":
+            self.transcription.partial(item_id, pcm24, self.transcriber)
+
     def _release_unclaimed(self) -> None:
         released, self._unclaimed = self._unclaimed, []
         for release in released:

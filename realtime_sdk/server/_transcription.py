@@ -12,6 +12,11 @@ response gets its transcript events once that response streams (after its first 
 transcript arrives while the reply is already playing, never before it starts; a turn nobody answers (a
 manual commit, ``create_response: false``, a transcription session) gets them as soon as the text is made.
 A response that needs a transcript still being made waits for the text, not for the events.
+
+Deltas during speech: with a plugged-in ``Transcriber``, the speech so far of a VAD turn is transcribed
+every second of it (on the input-audio clock, see ``_input_audio``) and the words that extend what was
+already sent go out as deltas at once; the final transcript then sends the rest (when it extends them;
+else only ``completed``, which is authoritative).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from .._struct import Struct
 from ._codec import pcm24_ms
 from ._conversation import Conversation
 from ._ids import new_id
+from ._speech_ports import Transcriber
 
 _WORDS = re.compile(r"\s*\S+")
 
@@ -65,6 +71,8 @@ class InputTranscription:
     def __init__(self, host: TranscriptionHost) -> None:
         self.host = host
         self._texts: dict[str, asyncio.Future[str]] = {}
+        self._partial_sent: dict[str, str] = {}
+        self._partial_task: dict[str, asyncio.Task[Any]] = {}
         self.failures: list[TranscriptionFailure] = []
         """Injected failures: each committed turn takes the first one, if any, instead of a transcript."""
 
@@ -82,6 +90,32 @@ class InputTranscription:
         self._texts[item_id] = asyncio.get_running_loop().create_future()
         failure = self.failures.pop(0) if self.failures else None
         self.host.spawn(self._transcribe(pcm24, item_id, config, release, failure, logprobs))
+
+    def partial(self, item_id: str, pcm24: bytes, transcriber: Transcriber) -> None:
+        """Transcribe the speech so far of a turn in progress; send the words that extend the deltas sent."""
+        previous = self._partial_task.get(item_id)
+        self._partial_task[item_id] = self.host.spawn(self._partial(item_id, pcm24, transcriber, previous))
+
+    async def _partial(
+        self, item_id: str, pcm24: bytes, transcriber: Transcriber, previous: asyncio.Task[Any] | None
+    ) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])  # partials of one turn go out in order
+        try:
+            text = await transcriber.transcribe(pcm24)
+        except TranscriptionFailure:
+            return
+        sent = self._partial_sent.get(item_id, "")
+        if item_id in self._texts or not text.startswith(sent):
+            return  # already committed, or not an extension of what was sent
+        new = _WORDS.findall(text[len(sent) :])
+        self._partial_sent[item_id] = sent + "".join(new)  # exactly what the deltas add up to
+        for word in new:
+            self.host.emit(
+                ConversationItemInputAudioTranscriptionDelta(
+                    event_id=new_id("event"), item_id=item_id, content_index=0, delta=word
+                )
+            )
 
     async def for_items(self, items: list[RealtimeConversationItem]) -> dict[str, str]:
         """The transcripts of those ``items`` that are user audio, waiting for any still being made."""
@@ -113,6 +147,10 @@ class InputTranscription:
         host.conversation.transcripts[item_id] = text
         if config is None:
             return
+        partial = self._partial_task.pop(item_id, None)
+        if partial is not None:
+            await asyncio.wait([partial])
+        sent = self._partial_sent.pop(item_id, "")
         await release.wait()
         if failure is not None:
             host.emit(
@@ -126,8 +164,9 @@ class InputTranscription:
                 )
             )
             return
+        rest = text[len(sent) :] if text.startswith(sent) else ""
         if config.get("model") != "whisper-1":
-            for word in _WORDS.findall(text):
+            for word in _WORDS.findall(rest):
                 host.emit(
                     ConversationItemInputAudioTranscriptionDelta(
                         event_id=new_id("event"),

@@ -79,3 +79,40 @@ async def test_echo_model_takes_a_transcriber(connect) -> None:
         events = await _spoken_turn(srv, connect)
     assert heard.got and events[-1].type.endswith(("transcription.completed", "response.done"))
     assert any(getattr(e, "transcript", None) == "call me maybe" for e in events)
+
+
+class Counting:
+    """Hears one word per 500 ms of audio: each partial extends the one before, as a live recognizer's do."""
+
+    async def transcribe(self, pcm16_24k: bytes) -> str:
+        return " ".join(f"w{i}" for i in range(len(pcm16_24k) // (500 * 48)))
+
+
+async def test_deltas_arrive_while_the_user_is_still_speaking(connect) -> None:
+    from .conftest import silence
+
+    async with LocalRealtimeServer(transcriber=Counting()) as srv, connect(srv) as client:
+        await client.send(
+            {
+                "type": "session.update",
+                "session": {
+                    "type": "realtime",
+                    "output_modalities": ["text"],
+                    "audio": {"input": {"transcription": {"model": "gpt-realtime-whisper"}}},
+                },
+            }
+        )
+        await client.expect("session.updated")
+        await append_audio(client, np.concatenate([silence(300), tone(1500)]))
+        # The user is still speaking (nothing ends the turn before more audio comes): a delta arrives.
+        early = await client.until("conversation.item.input_audio_transcription.delta")
+        await append_audio(client, np.concatenate([tone(1500), silence(1000)]))
+        events = early + await client.until("response.done")
+        if not any(e.type.endswith("transcription.completed") for e in events):
+            events += await client.until("conversation.item.input_audio_transcription.completed")
+    types = [e.type for e in events]
+    assert "input_audio_buffer.speech_stopped" not in [e.type for e in early]
+    assert early[-1].delta == "w0"  # the first second of the turn: 300 ms prefix + 700 ms of speech
+    deltas = [i for i, t in enumerate(types) if t.endswith("transcription.delta")]
+    completed = events[types.index("conversation.item.input_audio_transcription.completed")]
+    assert "".join(events[i].delta for i in deltas) == completed.transcript == "w0 w1 w2 w3 w4 w5 w6"
