@@ -212,7 +212,9 @@ def extract(
         "$defs": defs,
     }
     if overlay is not None:
-        schema["x-overlay"] = apply_overlay(defs, overlay)
+        report = apply_overlay(defs, overlay)
+        schema["x-overlay"] = report
+        roots["response"] += [name for name in report["confirmed"] if name not in roots["response"]]
     return schema
 
 

@@ -6,8 +6,11 @@
 - ``fields``: a property the service sends that the document does not list (``phase`` on assistant
   messages).  It is added to the definition at ``at`` with the entry's ``schema``.
 - ``present``: properties the document calls optional that the service sends in every recorded frame
-  and that the document's own examples show too (``session.audio.output.voice``).  They become required, so that typed code reads them without
-  narrowing away ``UNSET``; nullability stays as the document says.
+  and that the document's own examples show too (``session.audio.output.voice``).  They become required
+  in a *confirmed* copy of the definition (``RealtimeSessionCreateResponseGAConfirmed``), so that typed
+  code reads them without narrowing away ``UNSET``; nullability stays as the document says.  The wire
+  type itself stays as documented, so a server (or a hand-written payload) that leaves one out still
+  decodes; converting to the confirmed type is where a missing field shows.
 
 ``at`` names a definition of the document, optionally followed by ``/property`` steps into inline objects
 (``RealtimeResponse/usage/output_token_details``); references and nullable unions are followed on the way.
@@ -24,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 Schema = dict[str, Any]
+CONFIRMED = "Confirmed"
+"""Suffix of the copy of a definition in which the ``present`` entries are required."""
 ENTRY_KEYS = {"fields": {"at", "name", "schema", "evidence"}, "present": {"at", "names", "evidence"}}
 
 
@@ -69,8 +74,9 @@ def _object_of(node: Schema | None, defs: dict[str, Schema]) -> Schema | None:
 
 
 def apply_overlay(defs: dict[str, Schema], overlay: dict[str, Any]) -> dict[str, list[str]]:
-    """Merge the overlay into ``defs`` in place; say what was applied, superseded and missing."""
-    report: dict[str, list[str]] = {"applied": [], "superseded": [], "missing": []}
+    """Merge the overlay into ``defs`` in place; say what was applied, superseded and missing, and
+    which confirmed copies were added (they are roots of the generated package: nothing references them)."""
+    report: dict[str, list[str]] = {"applied": [], "superseded": [], "missing": [], "confirmed": []}
     for entry in overlay.get("fields", []):
         label = f"{entry['at']}.{entry['name']}"
         node = locate(defs, entry["at"])
@@ -82,12 +88,17 @@ def apply_overlay(defs: dict[str, Schema], overlay: dict[str, Any]) -> dict[str,
             node["properties"][entry["name"]] = json.loads(json.dumps(entry["schema"]))
             report["applied"].append(label)
     for entry in overlay.get("present", []):
-        node = locate(defs, entry["at"])
+        root, _, rest = entry["at"].partition("/")
+        original = locate(defs, entry["at"])
+        if root in defs and root + CONFIRMED not in defs:
+            defs[root + CONFIRMED] = json.loads(json.dumps(defs[root]))
+            report["confirmed"].append(root + CONFIRMED)
+        node = locate(defs, root + CONFIRMED + ("/" + rest if rest else ""))
         for name in entry["names"]:
             label = f"{entry['at']}.{name} (present)"
-            if node is None or name not in node.get("properties", {}):
+            if node is None or original is None or name not in node.get("properties", {}):
                 report["missing"].append(label)
-            elif name in node.get("required", []):
+            elif name in original.get("required", []):
                 report["superseded"].append(label)
             else:
                 node.setdefault("required", []).append(name)

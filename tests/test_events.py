@@ -27,6 +27,7 @@ from realtime_sdk.events import (
     decode_webhook,
     encode,
 )
+from realtime_sdk.types import RealtimeServerSession, confirmed_session
 
 RECORDED = Path(__file__).parent / "data" / "recorded"
 
@@ -96,9 +97,11 @@ def test_legacy_beta_events_never_raise() -> None:
 
 
 def test_unknown_type_and_drifted_payload_are_told_apart() -> None:
-    unknown = decode(b'{"type": "response.hologram.delta", "event_id": "e1", "delta": 3}')
+    never = "test.never_defined.delta"  # in no document: holds whatever the schema defines
+    assert never not in gen.SERVER_EVENT_TYPES
+    unknown = decode(json.dumps({"type": never, "event_id": "e1", "delta": 3}))
     assert isinstance(unknown, UnknownServerEvent)
-    assert unknown.type == "response.hologram.delta"
+    assert unknown.type == never
     assert not unknown.known_type
     assert unknown.raw["delta"] == 3
 
@@ -254,17 +257,35 @@ def test_a_session_without_its_constant_object_field_decodes() -> None:
     assert isinstance(decode(json.dumps(frame)), UnknownServerEvent)
 
 
-def test_fields_the_service_always_sends_are_required_in_the_server_session() -> None:
+def test_fields_the_service_always_sends_are_present_in_the_confirmed_session() -> None:
     frame = recorded_session_created()
     event = decode(json.dumps(frame))
     assert isinstance(event, gen.SessionCreated) and isinstance(
         event.session, gen.RealtimeSessionCreateResponseGA
     )
-    assert event.session.audio.output.voice == "alloy"  # no narrowing: the type says it is there
+    confirmed = confirmed_session(event.session)
+    assert isinstance(confirmed, RealtimeServerSession)
+    assert confirmed.audio.output.voice == "alloy"  # no narrowing: the type says it is there
+    assert msgspec.to_builtins(confirmed) == msgspec.to_builtins(event.session)
     del frame["session"]["audio"]["output"]["voice"]
-    missing = decode(json.dumps(frame))
-    assert isinstance(missing, UnknownServerEvent) and missing.known_type
-    assert "voice" in missing.error
+    lenient = decode(json.dumps(frame))  # the wire type stays as documented: still a typed event
+    assert isinstance(lenient, gen.SessionCreated) and isinstance(
+        lenient.session, gen.RealtimeSessionCreateResponseGA
+    )
+    with pytest.raises(ProtocolError, match="voice"):
+        confirmed_session(lenient.session)
+
+
+def test_every_recorded_session_is_confirmed() -> None:
+    # the overlay's "present" entries, checked against every recorded session.created / session.updated
+    count = 0
+    for frame in lines("openai_ga.server.jsonl"):
+        event = decode(frame)
+        if isinstance(event, gen.SessionCreated | gen.SessionUpdated):
+            assert isinstance(event.session, gen.RealtimeSessionCreateResponseGA)
+            confirmed_session(event.session)
+            count += 1
+    assert count == 43
 
 
 def test_phase_on_assistant_messages_is_typed() -> None:

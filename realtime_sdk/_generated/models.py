@@ -466,6 +466,16 @@ class RealtimeSessionCreateResponseGAAudioInputNoiseReduction(Struct, kw_only=Tr
     type: NoiseReductionType | None | UnsetType = UNSET
 
 
+class RealtimeSessionCreateResponseGAConfirmedAudioInputNoiseReduction(Struct, kw_only=True):
+    type: NoiseReductionType | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateResponseGAConfirmedTracing(Struct, kw_only=True):
+    workflow_name: str | None | UnsetType = UNSET
+    group_id: str | None | UnsetType = UNSET
+    metadata: dict[str, Any] | None | UnsetType = UNSET
+
+
 class RealtimeSessionCreateResponseGATracing(Struct, kw_only=True):
     workflow_name: str | None | UnsetType = UNSET
     group_id: str | None | UnsetType = UNSET
@@ -1005,6 +1015,12 @@ class RealtimeSessionCreateResponseAudioOutput(Struct, kw_only=True):
 
 
 class RealtimeSessionCreateResponseGAAudioOutput(Struct, kw_only=True):
+    format: RealtimeAudioFormats | None | UnsetType = UNSET
+    voice: VoiceIdsShared | None | UnsetType = UNSET
+    speed: float | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateResponseGAConfirmedAudioOutput(Struct, kw_only=True):
     format: RealtimeAudioFormats
     voice: VoiceIdsShared
     speed: float
@@ -1176,9 +1192,18 @@ class RealtimeSessionCreateResponseAudio(Struct, kw_only=True):
 
 
 class RealtimeSessionCreateResponseGAAudioInput(Struct, kw_only=True):
-    format: RealtimeAudioFormats
+    format: RealtimeAudioFormats | None | UnsetType = UNSET
     transcription: AudioTranscriptionResponse | None | UnsetType = UNSET
     noise_reduction: RealtimeSessionCreateResponseGAAudioInputNoiseReduction | None | UnsetType = UNSET
+    turn_detection: RealtimeTurnDetection | UnsetType = UNSET
+
+
+class RealtimeSessionCreateResponseGAConfirmedAudioInput(Struct, kw_only=True):
+    format: RealtimeAudioFormats
+    transcription: AudioTranscriptionResponse | None | UnsetType = UNSET
+    noise_reduction: RealtimeSessionCreateResponseGAConfirmedAudioInputNoiseReduction | None | UnsetType = (
+        UNSET
+    )
     turn_detection: RealtimeTurnDetection | UnsetType = UNSET
 
 
@@ -1335,8 +1360,13 @@ class RealtimeSessionCreateResponse(Struct, kw_only=True):
 
 
 class RealtimeSessionCreateResponseGAAudio(Struct, kw_only=True):
-    input: RealtimeSessionCreateResponseGAAudioInput
-    output: RealtimeSessionCreateResponseGAAudioOutput
+    input: RealtimeSessionCreateResponseGAAudioInput | None | UnsetType = UNSET
+    output: RealtimeSessionCreateResponseGAAudioOutput | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateResponseGAConfirmedAudio(Struct, kw_only=True):
+    input: RealtimeSessionCreateResponseGAConfirmedAudioInput
+    output: RealtimeSessionCreateResponseGAConfirmedAudioOutput
 
 
 class RealtimeTranscriptionSessionCreateRequestGAAudio(Struct, kw_only=True):
@@ -1464,6 +1494,50 @@ class RealtimeSessionCreateRequestGA(Struct, kw_only=True, tag_field="type", tag
 class RealtimeSessionCreateResponseGA(Struct, kw_only=True, tag_field="type", tag="realtime"):
     type: ClassVar[Literal["realtime"]]
     id: str
+    object: Literal["realtime.session"] | str | UnsetType = "realtime.session"
+    expires_at: int | None | UnsetType = UNSET
+    output_modalities: list[Literal["text", "audio"] | str] | None | UnsetType = UNSET
+    model: (
+        Literal[
+            "gpt-realtime",
+            "gpt-realtime-1.5",
+            "gpt-realtime-2",
+            "gpt-realtime-2.1",
+            "gpt-realtime-2.1-mini",
+            "gpt-realtime-2025-08-28",
+            "gpt-4o-realtime-preview",
+            "gpt-4o-realtime-preview-2024-10-01",
+            "gpt-4o-realtime-preview-2024-12-17",
+            "gpt-4o-realtime-preview-2025-06-03",
+            "gpt-4o-mini-realtime-preview",
+            "gpt-4o-mini-realtime-preview-2024-12-17",
+            "gpt-realtime-mini",
+            "gpt-realtime-mini-2025-10-06",
+            "gpt-realtime-mini-2025-12-15",
+            "gpt-audio-1.5",
+            "gpt-audio-mini",
+            "gpt-audio-mini-2025-10-06",
+            "gpt-audio-mini-2025-12-15",
+        ]
+        | str
+        | None
+        | UnsetType
+    ) = UNSET
+    instructions: str | None | UnsetType = UNSET
+    audio: RealtimeSessionCreateResponseGAAudio | None | UnsetType = UNSET
+    include: list[Literal["item.input_audio_transcription.logprobs"] | str] | None | UnsetType = UNSET
+    tracing: Literal["auto"] | str | RealtimeSessionCreateResponseGATracing | None | UnsetType = UNSET
+    tools: list[Tools] | None | UnsetType = UNSET
+    tool_choice: ToolChoiceOptions | ToolChoiceVariants | None | UnsetType = UNSET
+    reasoning: RealtimeReasoning | None | UnsetType = UNSET
+    max_output_tokens: int | Literal["inf"] | str | None | UnsetType = UNSET
+    truncation: RealtimeTruncation | None | UnsetType = UNSET
+    prompt: Prompt | UnsetType = UNSET
+
+
+class RealtimeSessionCreateResponseGAConfirmed(Struct, kw_only=True):
+    type: Literal["realtime"]
+    id: str
     expires_at: int
     output_modalities: list[Literal["text", "audio"] | str]
     model: (
@@ -1491,13 +1565,15 @@ class RealtimeSessionCreateResponseGA(Struct, kw_only=True, tag_field="type", ta
         | str
     )
     instructions: str
-    audio: RealtimeSessionCreateResponseGAAudio
+    audio: RealtimeSessionCreateResponseGAConfirmedAudio
     tools: list[Tools]
     tool_choice: ToolChoiceOptions | ToolChoiceVariants
     max_output_tokens: int | Literal["inf"] | str
     object: Literal["realtime.session"] | str | UnsetType = "realtime.session"
     include: list[Literal["item.input_audio_transcription.logprobs"] | str] | None | UnsetType = UNSET
-    tracing: Literal["auto"] | str | RealtimeSessionCreateResponseGATracing | None | UnsetType = UNSET
+    tracing: Literal["auto"] | str | RealtimeSessionCreateResponseGAConfirmedTracing | None | UnsetType = (
+        UNSET
+    )
     reasoning: RealtimeReasoning | None | UnsetType = UNSET
     truncation: RealtimeTruncation | None | UnsetType = UNSET
     prompt: Prompt | UnsetType = UNSET
