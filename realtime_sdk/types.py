@@ -143,12 +143,14 @@ ConversationItem = RealtimeConversationItem
 FunctionTool = RealtimeFunctionTool
 
 
-def confirmed_session(session: RealtimeSessionCreateResponseGA) -> RealtimeServerSession:
-    """The session of a ``session.created`` / ``session.updated`` with the always-sent fields typed present.
+def confirmed_session(session: ServerSession) -> RealtimeServerSession:
+    """The realtime session of a ``session.created`` / ``session.updated``, its always-sent fields typed present.
 
-    Raises ``ProtocolError`` naming the field when the server left one out (the event itself still
-    decoded: only this stricter view needs them).
+    Raises ``ProtocolError`` for a transcription session, or naming the field when the server left one
+    out (the event itself still decoded: only this stricter view needs them).
     """
+    if not isinstance(session, RealtimeSessionCreateResponseGA):
+        raise ProtocolError(f"not a realtime session but a {session.type!r} one")
     try:
         return msgspec.convert(msgspec.to_builtins(session), RealtimeServerSession)
     except msgspec.ValidationError as exc:

@@ -335,3 +335,59 @@ def test_webhook_events_decode_typed() -> None:
     assert json.loads(encode(event)) == body
     other = decode_webhook(json.dumps({**body, "type": "realtime.call.ended"}))
     assert isinstance(other, UnknownWebhookEvent) and not other.known_type
+
+
+TYPED_USE = """
+from typing import assert_type
+from realtime_sdk import _generated as gen
+from realtime_sdk.events import TranslationSessionOutputAudioDelta, WebhookRealtimeCallIncoming
+from realtime_sdk.events import decode, decode_translation, decode_webhook
+from realtime_sdk.types import RealtimeServerSession, confirmed_session
+
+def voice(session: RealtimeServerSession) -> str:
+    return session.audio.output.voice
+
+def created(data: bytes) -> str | None:
+    event = decode(data)
+    if isinstance(event, gen.SessionCreated) and isinstance(event.session, gen.RealtimeSessionCreateResponseGA):
+        return confirmed_session(event.session).audio.output.voice
+    return None
+
+def translated(data: bytes) -> bytes | None:
+    event = decode_translation(data)
+    if isinstance(event, TranslationSessionOutputAudioDelta):
+        assert_type(event.delta, bytes)
+        return event.delta
+    return None
+
+def call_id(data: bytes) -> str | None:
+    event = decode_webhook(data)
+    return event.data.call_id if isinstance(event, WebhookRealtimeCallIncoming) else None
+"""
+
+
+def test_the_confirmed_session_and_the_other_protocols_type_check_under_mypy_strict(tmp_path: Path) -> None:
+    from mypy import api
+
+    source = tmp_path / "typed_use.py"
+    source.write_text(TYPED_USE)
+    out, err, status = api.run(["--strict", "--cache-dir", str(tmp_path / "cache"), str(source)])
+    assert status == 0, out + err
+
+
+def test_the_guide_program_runs(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    guide = (Path(__file__).parent.parent / "docs" / "events-and-regeneration.md").read_text()
+    program = guide.split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "guide.py").write_text(program)
+    out = subprocess.run(
+        [sys.executable, str(tmp_path / "guide.py")], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.splitlines() == [
+        "voice: marin",
+        "translated audio bytes: 3",
+        "incoming call: rtc_1",
+        "unknown: UnknownServerEvent response.teleport",
+    ]
