@@ -140,10 +140,9 @@ def test_unknown_fields_and_new_enum_values_and_nulls_decode() -> None:
     [b"", b"not json", b"[1, 2]", b'"a string"', b"12", b"null", b"\xff\xfe", b'{"type": "error"'],
 )
 def test_non_objects_raise_protocol_error(frame: bytes) -> None:
-    with pytest.raises(ProtocolError):
-        decode(frame)
-    with pytest.raises(ProtocolError):
-        decode_client(frame)
+    for decoder in (decode, decode_client, decode_translation, decode_translation_client, decode_webhook):
+        with pytest.raises(ProtocolError):
+            decoder(frame)
 
 
 def test_client_events_encode_only_what_was_set() -> None:
@@ -184,6 +183,20 @@ def test_decode_returns_an_event_or_raises_protocol_error(data: bytes) -> None:
     except ProtocolError:
         return
     assert isinstance(event, UnknownServerEvent) or type(event) in gen.SERVER_EVENT_TYPES.values()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=200) | event_like())
+def test_the_other_protocols_decoders_keep_the_same_contract(data: bytes) -> None:
+    for decoder, unknown, table in (
+        (decode_translation, UnknownTranslationServerEvent, gen.TRANSLATION_SERVER_EVENT_TYPES),
+        (decode_webhook, UnknownWebhookEvent, gen.WEBHOOK_EVENT_TYPES),
+    ):
+        try:
+            event = decoder(data)
+        except ProtocolError:
+            continue
+        assert isinstance(event, unknown) or type(event) in table.values()
 
 
 def test_deeply_nested_frame_is_a_protocol_error_or_unknown() -> None:
