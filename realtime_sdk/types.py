@@ -31,6 +31,7 @@ from ._generated import (
     RealtimeConversationItem,
     RealtimeFunctionTool,
     RealtimeResponse,
+    RealtimeResponseConfirmed,
     RealtimeResponseCreateParams,
     RealtimeSessionCreateRequestGA,
     RealtimeSessionCreateRequestGAAudio,
@@ -64,6 +65,7 @@ __all__ = [
     "CallCreateRequest",
     "CallReferRequest",
     "CallRejectRequest",
+    "ConfirmedResponse",
     "ConversationItem",
     "FunctionTool",
     "InputAudioNoiseReduction",
@@ -91,6 +93,7 @@ __all__ = [
     "TranslationSessionCreateProperties",
     "TranslationSessionProperties",
     "TurnDetection",
+    "confirmed_response",
     "confirmed_session",
 ]
 
@@ -139,6 +142,9 @@ CallReferRequest = RealtimeCallReferRequest
 CallRejectRequest = RealtimeCallRejectRequest
 ResponseParams = RealtimeResponseCreateParams
 Response = RealtimeResponse
+ConfirmedResponse = RealtimeResponseConfirmed
+"""A finished response as ``response.done`` reports it, with the fields the service always sends there typed
+present (``usage``, ``output``, ``status``...).  ``confirmed_response`` makes one."""
 ConversationItem = RealtimeConversationItem
 FunctionTool = RealtimeFunctionTool
 
@@ -155,3 +161,15 @@ def confirmed_session(session: ServerSession) -> RealtimeServerSession:
         return msgspec.convert(msgspec.to_builtins(session), RealtimeServerSession)
     except msgspec.ValidationError as exc:
         raise ProtocolError(f"the server's session lacks a field it always sends: {exc}") from None
+
+
+def confirmed_response(response: RealtimeResponse) -> ConfirmedResponse:
+    """The response of a ``response.done`` with its always-sent fields typed present.
+
+    Raises ``ProtocolError`` naming the field when the server left one out (``response.created`` carries
+    no usage yet: this view is for ``response.done``).
+    """
+    try:
+        return msgspec.convert(msgspec.to_builtins(response), ConfirmedResponse)
+    except msgspec.ValidationError as exc:
+        raise ProtocolError(f"the finished response lacks a field it always carries: {exc}") from None

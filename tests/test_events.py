@@ -27,7 +27,7 @@ from realtime_sdk.events import (
     decode_webhook,
     encode,
 )
-from realtime_sdk.types import RealtimeServerSession, confirmed_session
+from realtime_sdk.types import RealtimeServerSession, confirmed_response, confirmed_session
 
 RECORDED = Path(__file__).parent / "data" / "recorded"
 
@@ -289,6 +289,21 @@ def test_fields_the_service_always_sends_are_present_in_the_confirmed_session() 
         confirmed_session(lenient.session)
 
 
+def test_every_recorded_finished_response_is_confirmed() -> None:
+    count = 0
+    for frame in lines("openai_ga.server.jsonl"):
+        event = decode(frame)
+        if isinstance(event, gen.ResponseDone):
+            done = confirmed_response(event.response)
+            assert done.usage.total_tokens == json.loads(frame)["response"]["usage"]["total_tokens"]
+            count += 1
+    assert count == 28
+    started = next(decode(f) for f in lines("openai_ga.server.jsonl") if b'"response.created"' in f)
+    assert isinstance(started, gen.ResponseCreated)
+    with pytest.raises(ProtocolError, match="usage"):
+        confirmed_response(started.response)  # no usage before the response is done
+
+
 def test_every_recorded_session_is_confirmed() -> None:
     # the overlay's "present" entries, checked against every recorded session.created / session.updated
     count = 0
@@ -355,7 +370,7 @@ from typing import assert_type
 from realtime_sdk import _generated as gen
 from realtime_sdk.events import TranslationSessionOutputAudioDelta, WebhookRealtimeCallIncoming
 from realtime_sdk.events import decode, decode_translation, decode_webhook
-from realtime_sdk.types import RealtimeServerSession, confirmed_session
+from realtime_sdk.types import RealtimeServerSession, confirmed_response, confirmed_session
 
 def voice(session: RealtimeServerSession) -> str:
     return session.audio.output.voice

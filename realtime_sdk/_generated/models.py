@@ -395,6 +395,23 @@ RealtimeMCPVariants: TypeAlias = (
 RealtimeReasoningEffort: TypeAlias = Literal["minimal", "low", "medium", "high", "xhigh"] | str
 
 
+class RealtimeResponseConfirmedStatusDetailsError(Struct, kw_only=True):
+    type: str | None | UnsetType = UNSET
+    code: str | None | UnsetType = UNSET
+
+
+class RealtimeResponseConfirmedUsageInputTokenDetailsCachedTokensDetails(Struct, kw_only=True):
+    text_tokens: int | None | UnsetType = UNSET
+    image_tokens: int | None | UnsetType = UNSET
+    audio_tokens: int | None | UnsetType = UNSET
+
+
+class RealtimeResponseConfirmedUsageOutputTokenDetails(Struct, kw_only=True):
+    text_tokens: int | None | UnsetType = UNSET
+    audio_tokens: int | None | UnsetType = UNSET
+    reasoning_tokens: int | None | UnsetType = UNSET
+
+
 class RealtimeResponseStatusDetailsError(Struct, kw_only=True):
     type: str | None | UnsetType = UNSET
     code: str | None | UnsetType = UNSET
@@ -977,6 +994,32 @@ class RealtimeResponseAudioOutput(Struct, kw_only=True):
     voice: VoiceIdsShared | None | UnsetType = UNSET
 
 
+class RealtimeResponseConfirmedAudioOutput(Struct, kw_only=True):
+    format: RealtimeAudioFormats | None | UnsetType = UNSET
+    voice: VoiceIdsShared | None | UnsetType = UNSET
+
+
+class RealtimeResponseConfirmedStatusDetails(Struct, kw_only=True):
+    type: Literal["completed", "cancelled", "failed", "incomplete"] | str | None | UnsetType = UNSET
+    reason: (
+        Literal["turn_detected", "client_cancelled", "max_output_tokens", "content_filter"]
+        | str
+        | None
+        | UnsetType
+    ) = UNSET
+    error: RealtimeResponseConfirmedStatusDetailsError | None | UnsetType = UNSET
+
+
+class RealtimeResponseConfirmedUsageInputTokenDetails(Struct, kw_only=True):
+    cached_tokens: int | None | UnsetType = UNSET
+    text_tokens: int | None | UnsetType = UNSET
+    image_tokens: int | None | UnsetType = UNSET
+    audio_tokens: int | None | UnsetType = UNSET
+    cached_tokens_details: (
+        RealtimeResponseConfirmedUsageInputTokenDetailsCachedTokensDetails | None | UnsetType
+    ) = UNSET
+
+
 Tools: TypeAlias = RealtimeFunctionTool | MCPTool
 
 
@@ -1160,6 +1203,18 @@ class RealtimeResponseAudio(Struct, kw_only=True):
     output: RealtimeResponseAudioOutput | None | UnsetType = UNSET
 
 
+class RealtimeResponseConfirmedAudio(Struct, kw_only=True):
+    output: RealtimeResponseConfirmedAudioOutput | None | UnsetType = UNSET
+
+
+class RealtimeResponseConfirmedUsage(Struct, kw_only=True):
+    total_tokens: int | None | UnsetType = UNSET
+    input_tokens: int | None | UnsetType = UNSET
+    output_tokens: int | None | UnsetType = UNSET
+    input_token_details: RealtimeResponseConfirmedUsageInputTokenDetails | None | UnsetType = UNSET
+    output_token_details: RealtimeResponseConfirmedUsageOutputTokenDetails | None | UnsetType = UNSET
+
+
 class RealtimeResponseCreateParamsAudioOutput(Struct, kw_only=True):
     format: RealtimeAudioFormats | None | UnsetType = UNSET
     voice: VoiceIdsOrCustomVoice | None | UnsetType = UNSET
@@ -1313,6 +1368,20 @@ class RealtimeResponse(Struct, kw_only=True):
     conversation_id: str | None | UnsetType = UNSET
     output_modalities: list[Literal["text", "audio"] | str] | None | UnsetType = UNSET
     max_output_tokens: int | Literal["inf"] | str | None | UnsetType = UNSET
+
+
+class RealtimeResponseConfirmed(Struct, kw_only=True):
+    id: str
+    status: Literal["completed", "cancelled", "failed", "incomplete", "in_progress"] | str
+    output: list[RealtimeConversationItem]
+    usage: RealtimeResponseConfirmedUsage
+    conversation_id: str
+    output_modalities: list[Literal["text", "audio"] | str]
+    max_output_tokens: int | Literal["inf"] | str
+    object: Literal["realtime.response"] | str | None | UnsetType = UNSET
+    status_details: RealtimeResponseConfirmedStatusDetails | None | UnsetType = UNSET
+    metadata: Metadata | UnsetType = UNSET
+    audio: RealtimeResponseConfirmedAudio | None | UnsetType = UNSET
 
 
 class RealtimeResponseCreateParamsAudio(Struct, kw_only=True):
