@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-schema: install  ## extract the Realtime event schemas: make schema SPEC=path/to/openapi.yaml
+schema: install  ## extract every Realtime protocol (+ schema/overlay.json): make schema SPEC=path/to/openapi.yaml
 	$(PY) -m codegen.extract $(SPEC) schema/realtime.schema.json
 
 generate: install  ## schema/ -> realtime_sdk/_generated/

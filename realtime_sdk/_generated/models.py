@@ -267,7 +267,7 @@ class OutputAudioBufferStopped(Struct, kw_only=True, tag_field="type", tag="outp
 
 
 class PromptCacheBreakpointConfig(Struct, kw_only=True):
-    mode: Literal["explicit"] | str
+    mode: Literal["explicit"] | str | UnsetType = "explicit"
 
 
 class RateLimitsUpdatedRateLimitsItem(Struct, kw_only=True):
@@ -290,6 +290,14 @@ class RealtimeAudioFormatsAudioPcma(Struct, kw_only=True, tag_field="type", tag=
 class RealtimeAudioFormatsAudioPcmu(Struct, kw_only=True, tag_field="type", tag="audio/pcmu"):
     type: ClassVar[Literal["audio/pcmu"]]
     pass
+
+
+class RealtimeCallReferRequest(Struct, kw_only=True):
+    target_uri: str
+
+
+class RealtimeCallRejectRequest(Struct, kw_only=True):
+    status_code: int | None | UnsetType = UNSET
 
 
 class RealtimeConversationItemFunctionCall(Struct, kw_only=True, tag_field="type", tag="function_call"):
@@ -325,6 +333,11 @@ class RealtimeConversationItemMessageContentItem(Struct, kw_only=True):
     image_url: str | None | UnsetType = UNSET
     detail: Literal["auto", "low", "high"] | str | None | UnsetType = UNSET
     transcript: str | None | UnsetType = UNSET
+
+
+class RealtimeCreateClientSecretRequestExpiresAfter(Struct, kw_only=True):
+    anchor: Literal["created_at"] | None | UnsetType = UNSET
+    seconds: int | None | UnsetType = UNSET
 
 
 class RealtimeFunctionTool(Struct, kw_only=True, tag_field="type", tag="function"):
@@ -382,6 +395,23 @@ RealtimeMCPVariants: TypeAlias = (
 RealtimeReasoningEffort: TypeAlias = Literal["minimal", "low", "medium", "high", "xhigh"] | str
 
 
+class RealtimeResponseConfirmedStatusDetailsError(Struct, kw_only=True):
+    type: str | None | UnsetType = UNSET
+    code: str | None | UnsetType = UNSET
+
+
+class RealtimeResponseConfirmedUsageInputTokenDetailsCachedTokensDetails(Struct, kw_only=True):
+    text_tokens: int | None | UnsetType = UNSET
+    image_tokens: int | None | UnsetType = UNSET
+    audio_tokens: int | None | UnsetType = UNSET
+
+
+class RealtimeResponseConfirmedUsageOutputTokenDetails(Struct, kw_only=True):
+    text_tokens: int | None | UnsetType = UNSET
+    audio_tokens: int | None | UnsetType = UNSET
+    reasoning_tokens: int | None | UnsetType = UNSET
+
+
 class RealtimeResponseStatusDetailsError(Struct, kw_only=True):
     type: str | None | UnsetType = UNSET
     code: str | None | UnsetType = UNSET
@@ -396,6 +426,12 @@ class RealtimeResponseUsageInputTokenDetailsCachedTokensDetails(Struct, kw_only=
 class RealtimeResponseUsageOutputTokenDetails(Struct, kw_only=True):
     text_tokens: int | None | UnsetType = UNSET
     audio_tokens: int | None | UnsetType = UNSET
+    reasoning_tokens: int | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateRequestClientSecret(Struct, kw_only=True):
+    value: str
+    expires_at: int
 
 
 class RealtimeSessionCreateRequestGAAudioInputNoiseReduction(Struct, kw_only=True):
@@ -408,8 +444,53 @@ class RealtimeSessionCreateRequestGATracing(Struct, kw_only=True):
     metadata: dict[str, Any] | None | UnsetType = UNSET
 
 
+class RealtimeSessionCreateRequestInputAudioTranscription(Struct, kw_only=True):
+    model: str | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateRequestToolsItem(Struct, kw_only=True):
+    type: Literal["function"]
+    name: str | None | UnsetType = UNSET
+    description: str | None | UnsetType = UNSET
+    parameters: dict[str, Any] | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateRequestTracing(Struct, kw_only=True):
+    workflow_name: str | None | UnsetType = UNSET
+    group_id: str | None | UnsetType = UNSET
+    metadata: dict[str, Any] | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateRequestTurnDetection(Struct, kw_only=True):
+    type: str | None | UnsetType = UNSET
+    threshold: float | None | UnsetType = UNSET
+    prefix_padding_ms: int | None | UnsetType = UNSET
+    silence_duration_ms: int | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateResponseAudioInputNoiseReduction(Struct, kw_only=True):
+    type: NoiseReductionType | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateResponseAudioInputTurnDetection(Struct, kw_only=True):
+    type: str | None | UnsetType = UNSET
+    threshold: float | None | UnsetType = UNSET
+    prefix_padding_ms: int | None | UnsetType = UNSET
+    silence_duration_ms: int | None | UnsetType = UNSET
+
+
 class RealtimeSessionCreateResponseGAAudioInputNoiseReduction(Struct, kw_only=True):
     type: NoiseReductionType | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateResponseGAConfirmedAudioInputNoiseReduction(Struct, kw_only=True):
+    type: NoiseReductionType | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateResponseGAConfirmedTracing(Struct, kw_only=True):
+    workflow_name: str | None | UnsetType = UNSET
+    group_id: str | None | UnsetType = UNSET
+    metadata: dict[str, Any] | None | UnsetType = UNSET
 
 
 class RealtimeSessionCreateResponseGATracing(Struct, kw_only=True):
@@ -418,8 +499,37 @@ class RealtimeSessionCreateResponseGATracing(Struct, kw_only=True):
     metadata: dict[str, Any] | None | UnsetType = UNSET
 
 
+class RealtimeSessionCreateResponseTracing(Struct, kw_only=True):
+    workflow_name: str | None | UnsetType = UNSET
+    group_id: str | None | UnsetType = UNSET
+    metadata: dict[str, Any] | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateResponseTurnDetection(Struct, kw_only=True):
+    type: str | None | UnsetType = UNSET
+    threshold: float | None | UnsetType = UNSET
+    prefix_padding_ms: int | None | UnsetType = UNSET
+    silence_duration_ms: int | None | UnsetType = UNSET
+
+
 class RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReduction(Struct, kw_only=True):
     type: NoiseReductionType | None | UnsetType = UNSET
+
+
+class RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction(Struct, kw_only=True):
+    type: NoiseReductionType | None | UnsetType = UNSET
+
+
+class RealtimeTranscriptionSessionCreateRequestTurnDetection(Struct, kw_only=True):
+    type: Literal["server_vad"]
+    threshold: float | None | UnsetType = UNSET
+    prefix_padding_ms: int | None | UnsetType = UNSET
+    silence_duration_ms: int | None | UnsetType = UNSET
+
+
+class RealtimeTranscriptionSessionCreateResponseClientSecret(Struct, kw_only=True):
+    value: str
+    expires_at: int
 
 
 class RealtimeTranscriptionSessionCreateResponseGAAudioInputNoiseReduction(Struct, kw_only=True):
@@ -431,6 +541,54 @@ class RealtimeTranscriptionSessionCreateResponseGAAudioInputTurnDetection(Struct
     threshold: float | None | UnsetType = UNSET
     prefix_padding_ms: int | None | UnsetType = UNSET
     silence_duration_ms: int | None | UnsetType = UNSET
+
+
+class RealtimeTranscriptionSessionCreateResponseTurnDetection(Struct, kw_only=True):
+    type: str | None | UnsetType = UNSET
+    threshold: float | None | UnsetType = UNSET
+    prefix_padding_ms: int | None | UnsetType = UNSET
+    silence_duration_ms: int | None | UnsetType = UNSET
+
+
+class RealtimeTranslationClientSecretCreateRequestExpiresAfter(Struct, kw_only=True):
+    anchor: Literal["created_at"] | None | UnsetType = UNSET
+    seconds: int | None | UnsetType = UNSET
+
+
+class RealtimeTranslationSessionAudioInputNoiseReduction(Struct, kw_only=True):
+    type: NoiseReductionType
+
+
+class RealtimeTranslationSessionAudioInputTranscription(Struct, kw_only=True):
+    model: str
+
+
+class RealtimeTranslationSessionAudioOutput(Struct, kw_only=True):
+    language: str | None | UnsetType = UNSET
+
+
+class RealtimeTranslationSessionCreateRequestAudioInputNoiseReduction(Struct, kw_only=True):
+    type: NoiseReductionType
+
+
+class RealtimeTranslationSessionCreateRequestAudioInputTranscription(Struct, kw_only=True):
+    model: str
+
+
+class RealtimeTranslationSessionCreateRequestAudioOutput(Struct, kw_only=True):
+    language: str | None | UnsetType = UNSET
+
+
+class RealtimeTranslationSessionUpdateRequestAudioInputNoiseReduction(Struct, kw_only=True):
+    type: NoiseReductionType
+
+
+class RealtimeTranslationSessionUpdateRequestAudioInputTranscription(Struct, kw_only=True):
+    model: str
+
+
+class RealtimeTranslationSessionUpdateRequestAudioOutput(Struct, kw_only=True):
+    language: str | None | UnsetType = UNSET
 
 
 class RealtimeTruncationRetentionRatioTokenLimits(Struct, kw_only=True):
@@ -487,6 +645,7 @@ class ResponseFunctionCallArgumentsDelta(
     output_index: int
     call_id: str
     delta: str
+    obfuscation: str | None | UnsetType = UNSET
 
 
 class ResponseFunctionCallArgumentsDone(
@@ -575,6 +734,7 @@ class ResponseOutputAudioTranscriptDelta(
     output_index: int
     content_index: int
     delta: str
+    obfuscation: str | None | UnsetType = UNSET
 
 
 class ResponseOutputAudioTranscriptDone(
@@ -597,6 +757,7 @@ class ResponseOutputTextDelta(Struct, kw_only=True, tag_field="type", tag="respo
     output_index: int
     content_index: int
     delta: str
+    obfuscation: str | None | UnsetType = UNSET
 
 
 class ResponseOutputTextDone(Struct, kw_only=True, tag_field="type", tag="response.output_text.done"):
@@ -640,6 +801,54 @@ class TranscriptionLanguage(Struct, kw_only=True):
     code: str
 
 
+class TranslationSessionClose(Struct, kw_only=True, tag_field="type", tag="session.close"):
+    type: ClassVar[Literal["session.close"]]
+    event_id: str | None | UnsetType = UNSET
+
+
+class TranslationSessionClosed(Struct, kw_only=True, tag_field="type", tag="session.closed"):
+    type: ClassVar[Literal["session.closed"]]
+    event_id: str
+
+
+class TranslationSessionInputAudioBufferAppend(
+    Struct, kw_only=True, tag_field="type", tag="session.input_audio_buffer.append"
+):
+    type: ClassVar[Literal["session.input_audio_buffer.append"]]
+    audio: bytes
+    event_id: str | None | UnsetType = UNSET
+
+
+class TranslationSessionInputTranscriptDelta(
+    Struct, kw_only=True, tag_field="type", tag="session.input_transcript.delta"
+):
+    type: ClassVar[Literal["session.input_transcript.delta"]]
+    event_id: str
+    delta: str
+    elapsed_ms: int | None | UnsetType = UNSET
+
+
+class TranslationSessionOutputAudioDelta(
+    Struct, kw_only=True, tag_field="type", tag="session.output_audio.delta"
+):
+    type: ClassVar[Literal["session.output_audio.delta"]]
+    event_id: str
+    delta: bytes
+    sample_rate: int | None | UnsetType = UNSET
+    channels: int | None | UnsetType = UNSET
+    format: Literal["pcm16"] | str | None | UnsetType = UNSET
+    elapsed_ms: int | None | UnsetType = UNSET
+
+
+class TranslationSessionOutputTranscriptDelta(
+    Struct, kw_only=True, tag_field="type", tag="session.output_transcript.delta"
+):
+    type: ClassVar[Literal["session.output_transcript.delta"]]
+    event_id: str
+    delta: str
+    elapsed_ms: int | None | UnsetType = UNSET
+
+
 class VoiceIdsOrCustomVoiceObject(Struct, kw_only=True):
     id: str
 
@@ -647,6 +856,11 @@ class VoiceIdsOrCustomVoiceObject(Struct, kw_only=True):
 VoiceIdsShared: TypeAlias = (
     Literal["alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"] | str
 )
+
+
+class WebhookRealtimeCallIncomingDataSipHeadersItem(Struct, kw_only=True):
+    name: str
+    value: str
 
 
 class ConversationCreated(Struct, kw_only=True, tag_field="type", tag="conversation.created"):
@@ -664,6 +878,7 @@ class ConversationItemInputAudioTranscriptionDelta(
     content_index: int | None | UnsetType = UNSET
     delta: str | None | UnsetType = UNSET
     logprobs: list[LogProbProperties] | None | UnsetType = UNSET
+    obfuscation: str | None | UnsetType = UNSET
 
 
 class ConversationItemInputAudioTranscriptionFailed(
@@ -756,6 +971,7 @@ class RealtimeConversationItemMessage(Struct, kw_only=True, tag_field="type", ta
     id: str | None | UnsetType = UNSET
     object: Literal["realtime.item"] | str | None | UnsetType = UNSET
     status: Literal["completed", "incomplete", "in_progress"] | str | None | UnsetType = UNSET
+    phase: Literal["commentary", "final_answer"] | str | None | UnsetType = UNSET
 
 
 class RealtimeMCPToolCall(Struct, kw_only=True, tag_field="type", tag="mcp_call"):
@@ -776,6 +992,32 @@ class RealtimeReasoning(Struct, kw_only=True):
 class RealtimeResponseAudioOutput(Struct, kw_only=True):
     format: RealtimeAudioFormats | None | UnsetType = UNSET
     voice: VoiceIdsShared | None | UnsetType = UNSET
+
+
+class RealtimeResponseConfirmedAudioOutput(Struct, kw_only=True):
+    format: RealtimeAudioFormats | None | UnsetType = UNSET
+    voice: VoiceIdsShared | None | UnsetType = UNSET
+
+
+class RealtimeResponseConfirmedStatusDetails(Struct, kw_only=True):
+    type: Literal["completed", "cancelled", "failed", "incomplete"] | str | None | UnsetType = UNSET
+    reason: (
+        Literal["turn_detected", "client_cancelled", "max_output_tokens", "content_filter"]
+        | str
+        | None
+        | UnsetType
+    ) = UNSET
+    error: RealtimeResponseConfirmedStatusDetailsError | None | UnsetType = UNSET
+
+
+class RealtimeResponseConfirmedUsageInputTokenDetails(Struct, kw_only=True):
+    cached_tokens: int | None | UnsetType = UNSET
+    text_tokens: int | None | UnsetType = UNSET
+    image_tokens: int | None | UnsetType = UNSET
+    audio_tokens: int | None | UnsetType = UNSET
+    cached_tokens_details: (
+        RealtimeResponseConfirmedUsageInputTokenDetailsCachedTokensDetails | None | UnsetType
+    ) = UNSET
 
 
 Tools: TypeAlias = RealtimeFunctionTool | MCPTool
@@ -802,10 +1044,47 @@ class RealtimeResponseUsageInputTokenDetails(Struct, kw_only=True):
     )
 
 
+class RealtimeSessionCreateResponseAudioInput(Struct, kw_only=True):
+    format: RealtimeAudioFormats | None | UnsetType = UNSET
+    transcription: AudioTranscriptionResponse | None | UnsetType = UNSET
+    noise_reduction: RealtimeSessionCreateResponseAudioInputNoiseReduction | None | UnsetType = UNSET
+    turn_detection: RealtimeSessionCreateResponseAudioInputTurnDetection | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateResponseAudioOutput(Struct, kw_only=True):
+    format: RealtimeAudioFormats | None | UnsetType = UNSET
+    voice: VoiceIdsShared | None | UnsetType = UNSET
+    speed: float | None | UnsetType = UNSET
+
+
 class RealtimeSessionCreateResponseGAAudioOutput(Struct, kw_only=True):
     format: RealtimeAudioFormats | None | UnsetType = UNSET
     voice: VoiceIdsShared | None | UnsetType = UNSET
     speed: float | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateResponseGAConfirmedAudioOutput(Struct, kw_only=True):
+    format: RealtimeAudioFormats
+    voice: VoiceIdsShared
+    speed: float
+
+
+class RealtimeTranscriptionSessionCreateRequest(Struct, kw_only=True):
+    turn_detection: RealtimeTranscriptionSessionCreateRequestTurnDetection | None | UnsetType = UNSET
+    input_audio_noise_reduction: (
+        RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction | None | UnsetType
+    ) = UNSET
+    input_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"] | None | UnsetType = UNSET
+    input_audio_transcription: AudioTranscription | None | UnsetType = UNSET
+    include: list[Literal["item.input_audio_transcription.logprobs"]] | None | UnsetType = UNSET
+
+
+class RealtimeTranscriptionSessionCreateResponse(Struct, kw_only=True):
+    client_secret: RealtimeTranscriptionSessionCreateResponseClientSecret
+    modalities: list[Literal["text", "audio"] | str] | None | UnsetType = UNSET
+    input_audio_format: str | None | UnsetType = UNSET
+    input_audio_transcription: AudioTranscriptionResponse | None | UnsetType = UNSET
+    turn_detection: RealtimeTranscriptionSessionCreateResponseTurnDetection | None | UnsetType = UNSET
 
 
 class RealtimeTranscriptionSessionCreateResponseGAAudioInput(Struct, kw_only=True):
@@ -815,6 +1094,25 @@ class RealtimeTranscriptionSessionCreateResponseGAAudioInput(Struct, kw_only=Tru
         RealtimeTranscriptionSessionCreateResponseGAAudioInputNoiseReduction | None | UnsetType
     ) = UNSET
     turn_detection: RealtimeTranscriptionSessionCreateResponseGAAudioInputTurnDetection | None | UnsetType = (
+        UNSET
+    )
+
+
+class RealtimeTranslationSessionAudioInput(Struct, kw_only=True):
+    transcription: RealtimeTranslationSessionAudioInputTranscription | None | UnsetType = UNSET
+    noise_reduction: RealtimeTranslationSessionAudioInputNoiseReduction | None | UnsetType = UNSET
+
+
+class RealtimeTranslationSessionCreateRequestAudioInput(Struct, kw_only=True):
+    transcription: RealtimeTranslationSessionCreateRequestAudioInputTranscription | None | UnsetType = UNSET
+    noise_reduction: RealtimeTranslationSessionCreateRequestAudioInputNoiseReduction | None | UnsetType = (
+        UNSET
+    )
+
+
+class RealtimeTranslationSessionUpdateRequestAudioInput(Struct, kw_only=True):
+    transcription: RealtimeTranslationSessionUpdateRequestAudioInputTranscription | None | UnsetType = UNSET
+    noise_reduction: RealtimeTranslationSessionUpdateRequestAudioInputNoiseReduction | None | UnsetType = (
         UNSET
     )
 
@@ -866,6 +1164,11 @@ VoiceIdsOrCustomVoice: TypeAlias = (
 )
 
 
+class WebhookRealtimeCallIncomingData(Struct, kw_only=True):
+    call_id: str
+    sip_headers: list[WebhookRealtimeCallIncomingDataSipHeadersItem]
+
+
 class ConversationItemInputAudioTranscriptionCompleted(
     Struct, kw_only=True, tag_field="type", tag="conversation.item.input_audio_transcription.completed"
 ):
@@ -900,6 +1203,18 @@ class RealtimeResponseAudio(Struct, kw_only=True):
     output: RealtimeResponseAudioOutput | None | UnsetType = UNSET
 
 
+class RealtimeResponseConfirmedAudio(Struct, kw_only=True):
+    output: RealtimeResponseConfirmedAudioOutput | None | UnsetType = UNSET
+
+
+class RealtimeResponseConfirmedUsage(Struct, kw_only=True):
+    total_tokens: int | None | UnsetType = UNSET
+    input_tokens: int | None | UnsetType = UNSET
+    output_tokens: int | None | UnsetType = UNSET
+    input_token_details: RealtimeResponseConfirmedUsageInputTokenDetails | None | UnsetType = UNSET
+    output_token_details: RealtimeResponseConfirmedUsageOutputTokenDetails | None | UnsetType = UNSET
+
+
 class RealtimeResponseCreateParamsAudioOutput(Struct, kw_only=True):
     format: RealtimeAudioFormats | None | UnsetType = UNSET
     voice: VoiceIdsOrCustomVoice | None | UnsetType = UNSET
@@ -926,10 +1241,24 @@ class RealtimeSessionCreateRequestGAAudioOutput(Struct, kw_only=True):
     speed: float | None | UnsetType = UNSET
 
 
+class RealtimeSessionCreateResponseAudio(Struct, kw_only=True):
+    input: RealtimeSessionCreateResponseAudioInput | None | UnsetType = UNSET
+    output: RealtimeSessionCreateResponseAudioOutput | None | UnsetType = UNSET
+
+
 class RealtimeSessionCreateResponseGAAudioInput(Struct, kw_only=True):
     format: RealtimeAudioFormats | None | UnsetType = UNSET
     transcription: AudioTranscriptionResponse | None | UnsetType = UNSET
     noise_reduction: RealtimeSessionCreateResponseGAAudioInputNoiseReduction | None | UnsetType = UNSET
+    turn_detection: RealtimeTurnDetection | UnsetType = UNSET
+
+
+class RealtimeSessionCreateResponseGAConfirmedAudioInput(Struct, kw_only=True):
+    format: RealtimeAudioFormats
+    transcription: AudioTranscriptionResponse | None | UnsetType = UNSET
+    noise_reduction: RealtimeSessionCreateResponseGAConfirmedAudioInputNoiseReduction | None | UnsetType = (
+        UNSET
+    )
     turn_detection: RealtimeTurnDetection | UnsetType = UNSET
 
 
@@ -944,6 +1273,21 @@ class RealtimeTranscriptionSessionCreateRequestGAAudioInput(Struct, kw_only=True
 
 class RealtimeTranscriptionSessionCreateResponseGAAudio(Struct, kw_only=True):
     input: RealtimeTranscriptionSessionCreateResponseGAAudioInput | None | UnsetType = UNSET
+
+
+class RealtimeTranslationSessionAudio(Struct, kw_only=True):
+    input: RealtimeTranslationSessionAudioInput | None | UnsetType = UNSET
+    output: RealtimeTranslationSessionAudioOutput | None | UnsetType = UNSET
+
+
+class RealtimeTranslationSessionCreateRequestAudio(Struct, kw_only=True):
+    input: RealtimeTranslationSessionCreateRequestAudioInput | None | UnsetType = UNSET
+    output: RealtimeTranslationSessionCreateRequestAudioOutput | None | UnsetType = UNSET
+
+
+class RealtimeTranslationSessionUpdateRequestAudio(Struct, kw_only=True):
+    input: RealtimeTranslationSessionUpdateRequestAudioInput | None | UnsetType = UNSET
+    output: RealtimeTranslationSessionUpdateRequestAudioOutput | None | UnsetType = UNSET
 
 
 RealtimeTruncation: TypeAlias = Literal["auto", "disabled"] | str | RealtimeTruncationRetentionRatio
@@ -963,6 +1307,14 @@ class ResponseOutputItemDone(Struct, kw_only=True, tag_field="type", tag="respon
     response_id: str
     output_index: int
     item: RealtimeConversationItem
+
+
+class WebhookRealtimeCallIncoming(Struct, kw_only=True):
+    created_at: int
+    id: str
+    data: WebhookRealtimeCallIncomingData
+    type: Literal["realtime.call.incoming"]
+    object: Literal["event"] | str | None | UnsetType = UNSET
 
 
 class ConversationItemAdded(Struct, kw_only=True, tag_field="type", tag="conversation.item.added"):
@@ -1018,8 +1370,41 @@ class RealtimeResponse(Struct, kw_only=True):
     max_output_tokens: int | Literal["inf"] | str | None | UnsetType = UNSET
 
 
+class RealtimeResponseConfirmed(Struct, kw_only=True):
+    id: str
+    status: Literal["completed", "cancelled", "failed", "incomplete", "in_progress"] | str
+    output: list[RealtimeConversationItem]
+    usage: RealtimeResponseConfirmedUsage
+    conversation_id: str
+    output_modalities: list[Literal["text", "audio"] | str]
+    max_output_tokens: int | Literal["inf"] | str
+    object: Literal["realtime.response"] | str | None | UnsetType = UNSET
+    status_details: RealtimeResponseConfirmedStatusDetails | None | UnsetType = UNSET
+    metadata: Metadata | UnsetType = UNSET
+    audio: RealtimeResponseConfirmedAudio | None | UnsetType = UNSET
+
+
 class RealtimeResponseCreateParamsAudio(Struct, kw_only=True):
     output: RealtimeResponseCreateParamsAudioOutput | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateRequest(Struct, kw_only=True):
+    client_secret: RealtimeSessionCreateRequestClientSecret
+    modalities: list[Literal["text", "audio"]] | None | UnsetType = UNSET
+    instructions: str | None | UnsetType = UNSET
+    voice: VoiceIdsOrCustomVoice | None | UnsetType = UNSET
+    input_audio_format: str | None | UnsetType = UNSET
+    output_audio_format: str | None | UnsetType = UNSET
+    input_audio_transcription: RealtimeSessionCreateRequestInputAudioTranscription | None | UnsetType = UNSET
+    speed: float | None | UnsetType = UNSET
+    tracing: Literal["auto"] | RealtimeSessionCreateRequestTracing | None | UnsetType = UNSET
+    turn_detection: RealtimeSessionCreateRequestTurnDetection | None | UnsetType = UNSET
+    tools: list[RealtimeSessionCreateRequestToolsItem] | None | UnsetType = UNSET
+    tool_choice: str | None | UnsetType = UNSET
+    temperature: float | None | UnsetType = UNSET
+    max_response_output_tokens: int | Literal["inf"] | None | UnsetType = UNSET
+    truncation: RealtimeTruncation | None | UnsetType = UNSET
+    prompt: Prompt | UnsetType = UNSET
 
 
 class RealtimeSessionCreateRequestGAAudio(Struct, kw_only=True):
@@ -1027,9 +1412,30 @@ class RealtimeSessionCreateRequestGAAudio(Struct, kw_only=True):
     output: RealtimeSessionCreateRequestGAAudioOutput | None | UnsetType = UNSET
 
 
+class RealtimeSessionCreateResponse(Struct, kw_only=True):
+    id: str | None | UnsetType = UNSET
+    object: str | None | UnsetType = UNSET
+    expires_at: int | None | UnsetType = UNSET
+    include: list[Literal["item.input_audio_transcription.logprobs"] | str] | None | UnsetType = UNSET
+    model: str | None | UnsetType = UNSET
+    output_modalities: list[Literal["text", "audio"] | str] | None | UnsetType = UNSET
+    instructions: str | None | UnsetType = UNSET
+    audio: RealtimeSessionCreateResponseAudio | None | UnsetType = UNSET
+    tracing: Literal["auto"] | str | RealtimeSessionCreateResponseTracing | None | UnsetType = UNSET
+    turn_detection: RealtimeSessionCreateResponseTurnDetection | None | UnsetType = UNSET
+    tools: list[RealtimeFunctionTool] | None | UnsetType = UNSET
+    tool_choice: str | None | UnsetType = UNSET
+    max_output_tokens: int | Literal["inf"] | str | None | UnsetType = UNSET
+
+
 class RealtimeSessionCreateResponseGAAudio(Struct, kw_only=True):
     input: RealtimeSessionCreateResponseGAAudioInput | None | UnsetType = UNSET
     output: RealtimeSessionCreateResponseGAAudioOutput | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateResponseGAConfirmedAudio(Struct, kw_only=True):
+    input: RealtimeSessionCreateResponseGAConfirmedAudioInput
+    output: RealtimeSessionCreateResponseGAConfirmedAudioOutput
 
 
 class RealtimeTranscriptionSessionCreateRequestGAAudio(Struct, kw_only=True):
@@ -1047,6 +1453,23 @@ class RealtimeTranscriptionSessionCreateResponseGA(
     audio: RealtimeTranscriptionSessionCreateResponseGAAudio | None | UnsetType = UNSET
 
 
+class RealtimeTranslationSession(Struct, kw_only=True):
+    id: str
+    type: Literal["translation"]
+    expires_at: int
+    model: str
+    audio: RealtimeTranslationSessionAudio
+
+
+class RealtimeTranslationSessionCreateRequest(Struct, kw_only=True):
+    model: str
+    audio: RealtimeTranslationSessionCreateRequestAudio | None | UnsetType = UNSET
+
+
+class RealtimeTranslationSessionUpdateRequest(Struct, kw_only=True):
+    audio: RealtimeTranslationSessionUpdateRequestAudio | None | UnsetType = UNSET
+
+
 class ResponseCreated(Struct, kw_only=True, tag_field="type", tag="response.created"):
     type: ClassVar[Literal["response.created"]]
     event_id: str
@@ -1057,6 +1480,27 @@ class ResponseDone(Struct, kw_only=True, tag_field="type", tag="response.done"):
     type: ClassVar[Literal["response.done"]]
     event_id: str
     response: RealtimeResponse
+
+
+class TranslationSessionCreated(Struct, kw_only=True, tag_field="type", tag="session.created"):
+    type: ClassVar[Literal["session.created"]]
+    event_id: str
+    session: RealtimeTranslationSession
+
+
+class TranslationSessionUpdate(Struct, kw_only=True, tag_field="type", tag="session.update"):
+    type: ClassVar[Literal["session.update"]]
+    session: RealtimeTranslationSessionUpdateRequest
+    event_id: str | None | UnsetType = UNSET
+
+
+class TranslationSessionUpdated(Struct, kw_only=True, tag_field="type", tag="session.updated"):
+    type: ClassVar[Literal["session.updated"]]
+    event_id: str
+    session: RealtimeTranslationSession
+
+
+WebhookEvent: TypeAlias = WebhookRealtimeCallIncoming
 
 
 class RealtimeResponseCreateParams(Struct, kw_only=True):
@@ -1119,7 +1563,7 @@ class RealtimeSessionCreateRequestGA(Struct, kw_only=True, tag_field="type", tag
 class RealtimeSessionCreateResponseGA(Struct, kw_only=True, tag_field="type", tag="realtime"):
     type: ClassVar[Literal["realtime"]]
     id: str
-    object: Literal["realtime.session"] | str
+    object: Literal["realtime.session"] | str | UnsetType = "realtime.session"
     expires_at: int | None | UnsetType = UNSET
     output_modalities: list[Literal["text", "audio"] | str] | None | UnsetType = UNSET
     model: (
@@ -1160,12 +1604,70 @@ class RealtimeSessionCreateResponseGA(Struct, kw_only=True, tag_field="type", ta
     prompt: Prompt | UnsetType = UNSET
 
 
+class RealtimeSessionCreateResponseGAConfirmed(Struct, kw_only=True):
+    type: Literal["realtime"]
+    id: str
+    expires_at: int
+    output_modalities: list[Literal["text", "audio"] | str]
+    model: (
+        Literal[
+            "gpt-realtime",
+            "gpt-realtime-1.5",
+            "gpt-realtime-2",
+            "gpt-realtime-2.1",
+            "gpt-realtime-2.1-mini",
+            "gpt-realtime-2025-08-28",
+            "gpt-4o-realtime-preview",
+            "gpt-4o-realtime-preview-2024-10-01",
+            "gpt-4o-realtime-preview-2024-12-17",
+            "gpt-4o-realtime-preview-2025-06-03",
+            "gpt-4o-mini-realtime-preview",
+            "gpt-4o-mini-realtime-preview-2024-12-17",
+            "gpt-realtime-mini",
+            "gpt-realtime-mini-2025-10-06",
+            "gpt-realtime-mini-2025-12-15",
+            "gpt-audio-1.5",
+            "gpt-audio-mini",
+            "gpt-audio-mini-2025-10-06",
+            "gpt-audio-mini-2025-12-15",
+        ]
+        | str
+    )
+    instructions: str
+    audio: RealtimeSessionCreateResponseGAConfirmedAudio
+    tools: list[Tools]
+    tool_choice: ToolChoiceOptions | ToolChoiceVariants
+    max_output_tokens: int | Literal["inf"] | str
+    object: Literal["realtime.session"] | str | UnsetType = "realtime.session"
+    include: list[Literal["item.input_audio_transcription.logprobs"] | str] | None | UnsetType = UNSET
+    tracing: Literal["auto"] | str | RealtimeSessionCreateResponseGAConfirmedTracing | None | UnsetType = (
+        UNSET
+    )
+    reasoning: RealtimeReasoning | None | UnsetType = UNSET
+    truncation: RealtimeTruncation | None | UnsetType = UNSET
+    prompt: Prompt | UnsetType = UNSET
+
+
 class RealtimeTranscriptionSessionCreateRequestGA(
     Struct, kw_only=True, tag_field="type", tag="transcription"
 ):
     type: ClassVar[Literal["transcription"]]
     audio: RealtimeTranscriptionSessionCreateRequestGAAudio | None | UnsetType = UNSET
     include: list[Literal["item.input_audio_transcription.logprobs"]] | None | UnsetType = UNSET
+
+
+class RealtimeTranslationClientSecretCreateRequest(Struct, kw_only=True):
+    session: RealtimeTranslationSessionCreateRequest
+    expires_after: RealtimeTranslationClientSecretCreateRequestExpiresAfter | None | UnsetType = UNSET
+
+
+class RealtimeTranslationClientSecretCreateResponse(Struct, kw_only=True):
+    value: str
+    expires_at: int
+    session: RealtimeTranslationSession
+
+
+RealtimeVariants: TypeAlias = RealtimeSessionCreateRequestGA | RealtimeTranscriptionSessionCreateRequestGA
 
 
 class ResponseCreate(Struct, kw_only=True, tag_field="type", tag="response.create"):
@@ -1192,6 +1694,22 @@ class SessionUpdated(Struct, kw_only=True, tag_field="type", tag="session.update
     session: RealtimeSessionCreateResponseGA | RealtimeTranscriptionSessionCreateResponseGA
 
 
+TranslationClientEvent: TypeAlias = (
+    TranslationSessionUpdate | TranslationSessionInputAudioBufferAppend | TranslationSessionClose
+)
+
+
+TranslationServerEvent: TypeAlias = (
+    Error
+    | TranslationSessionCreated
+    | TranslationSessionUpdated
+    | TranslationSessionClosed
+    | TranslationSessionInputTranscriptDelta
+    | TranslationSessionOutputTranscriptDelta
+    | TranslationSessionOutputAudioDelta
+)
+
+
 ClientEvent: TypeAlias = (
     ConversationItemCreate
     | ConversationItemDelete
@@ -1205,6 +1723,22 @@ ClientEvent: TypeAlias = (
     | ResponseCreate
     | SessionUpdate
 )
+
+
+class RealtimeCallCreateRequest(Struct, kw_only=True):
+    sdp: str
+    session: RealtimeSessionCreateRequestGA | None | UnsetType = UNSET
+
+
+class RealtimeCreateClientSecretRequest(Struct, kw_only=True):
+    expires_after: RealtimeCreateClientSecretRequestExpiresAfter | None | UnsetType = UNSET
+    session: RealtimeVariants | None | UnsetType = UNSET
+
+
+class RealtimeCreateClientSecretResponse(Struct, kw_only=True):
+    value: str
+    expires_at: int
+    session: RealtimeSessionCreateResponseGA | RealtimeTranscriptionSessionCreateResponseGA
 
 
 ServerEvent: TypeAlias = (
