@@ -9,7 +9,7 @@ SPEC ?= ../shared/openapi/openapi-2026-08-21.yaml
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,speech]'
 	touch $@
 
 install: $(VENV)/.installed
