@@ -12,6 +12,7 @@ from ._faults import FaultRule
 from .app import LocalRealtimeServer, SessionEndpoint, openai_or_local
 from .connection import ServerConnection
 from .models import EchoModel, Model, ModelRequest, Reply, ReplyPart, ScriptedModel
+from .replay import ReplayDivergence, ReplayServer
 
 __all__ = [
     "EchoModel",
@@ -19,6 +20,8 @@ __all__ = [
     "LocalRealtimeServer",
     "Model",
     "ModelRequest",
+    "ReplayDivergence",
+    "ReplayServer",
     "Reply",
     "ReplyPart",
     "ScriptedModel",
