@@ -133,7 +133,7 @@ async def test_a_client_that_asks_something_else_gets_a_clear_divergence(tmp_pat
 async def test_stop_raises_the_divergence_by_default(tmp_path: Path) -> None:
     cassette = tmp_path / "weather.jsonl"
     await record(cassette)
-    with pytest.raises(ReplayDivergence, match="type is 'response.create'"):
+    with pytest.raises(ReplayDivergence, match=r"type is 'response\.create'"):
         async with ReplayServer(cassette) as replay:
             async with aiohttp.ClientSession() as http, http.ws_connect(replay.url) as ws:
                 created = json.loads((await ws.receive()).data)
