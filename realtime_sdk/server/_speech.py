@@ -17,6 +17,7 @@ stand-in for the real service's recognition quality, voices, languages or latenc
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import threading
 from collections.abc import Callable
@@ -26,6 +27,7 @@ import numpy as np
 
 from ..audio import resample
 from ..errors import ConfigurationError
+from .models import EchoModel, Model, ModelRequest, Reply, ReplyPart
 
 MODEL_RATE = 24_000
 _ASR_RATE = 16_000  # the rate of PocketSphinx's bundled English model
@@ -175,3 +177,46 @@ def default_engines() -> tuple[Transcribe, Synthesize] | None:
     if not speech_available():
         return None
     return PocketSphinxTranscriber(), EspeakSynthesizer()
+
+
+class SpeechModel:
+    """Wraps a local-server ``Model`` with offline speech: ``transcribe`` recognises the user's audio,
+    and every spoken part of a reply (a text part in an audio response, or an audio part) is replaced by
+    synthesised speech of its text, which stays the transcript.
+
+    The engines run in a worker thread, so the server's event loop keeps serving while they work.
+    """
+
+    def __init__(
+        self, inner: Model, transcribe: Transcribe | None = None, synthesize: Synthesize | None = None
+    ) -> None:
+        self.inner = inner
+        self._transcribe = transcribe if transcribe is not None else PocketSphinxTranscriber()
+        self._synthesize = synthesize if synthesize is not None else EspeakSynthesizer()
+
+    async def transcribe(self, pcm16_24k: bytes, item_id: str) -> str:
+        return await asyncio.to_thread(self._transcribe, pcm16_24k)
+
+    async def respond(self, request: ModelRequest) -> Reply:
+        reply = await self.inner.respond(request)
+        spoken = "audio" in request.output_modalities
+        parts = []
+        for part in reply.parts:
+            if part.kind == "audio" or (part.kind == "text" and spoken):
+                speech = await asyncio.to_thread(self._synthesize, part.text) if part.text.strip() else b""
+                part = ReplyPart("audio", text=part.text, audio=speech or part.audio)
+            parts.append(part)
+        return Reply(tuple(parts), reply.failure)
+
+
+def offline_model(inner: Model | None = None, *, speech: bool | None = None) -> Model:
+    """The local server's model for the command line: ``inner`` (an ``EchoModel`` by default) with
+    offline speech when ``speech`` is True, or when it is None and the ``speech`` extra is installed."""
+    model: Model = inner if inner is not None else EchoModel()
+    if speech is None:
+        speech = speech_available()
+    if not speech:
+        return model
+    if not speech_available():
+        raise ConfigurationError(_HINT)
+    return SpeechModel(model)
