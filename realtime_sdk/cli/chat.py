@@ -23,6 +23,7 @@ import contextlib
 import os
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from .._audio_out import AudioInterrupted, OutputAudioChunk
@@ -31,7 +32,7 @@ from ..errors import ConfigurationError, RealtimeError
 from ..session import RealtimeSession
 from ._devices import AudioDevice, SoundDevice, list_devices
 from ._local import add_speech_option, local_model
-from .talk import TRANSCRIPTION_MODEL, _Printer
+from .talk import TRANSCRIPTION_MODEL, VAD_SILENCE_MS, _Printer
 
 EPILOG = """\
 Without OPENAI_API_KEY (or with --local) the local server runs in this process: with the speech extra it
@@ -72,7 +73,7 @@ def properties(
     if text:
         props: dict[str, Any] = {"output_modalities": ["text"]}
     else:
-        turn = None if push_to_talk else {"type": "server_vad", "interrupt_response": True}
+        turn = None if push_to_talk else {"type": "server_vad", "silence_duration_ms": VAD_SILENCE_MS}
         audio: dict[str, Any] = {
             "input": {"transcription": {"model": TRANSCRIPTION_MODEL}, "turn_detection": turn}
         }
@@ -82,6 +83,10 @@ def properties(
     if instructions:
         props["instructions"] = instructions
     return props
+
+
+open_device: Callable[[int, str | None, str | None], AudioDevice] = SoundDevice
+"""Makes the chat's device from (rate, input device, output device); the seam a test replaces."""
 
 
 class _Lines:
@@ -107,6 +112,7 @@ async def speak(session: RealtimeSession, device: AudioDevice, *, turns: Any = N
 
     ``turns`` (push-to-talk): an object with ``async wait()`` returning when the next turn starts or
     ends (Enter), or None at the end; None means server VAD decides the turns."""
+    _Printer(session)
     stream = session.output_audio(sample_rate=device.sample_rate)
     device.start(stream.tracker.played)
 
@@ -184,7 +190,7 @@ async def run(args: argparse.Namespace) -> int:
             return 0
         device: AudioDevice | None = None
         if not args.text:
-            device = SoundDevice(args.rate, args.input_device, args.output_device)
+            device = open_device(args.rate, args.input_device, args.output_device)
         async with contextlib.AsyncExitStack() as stack:
             connect: dict[str, Any] = {"model": args.model}
             if args.local or not os.environ.get("OPENAI_API_KEY"):
@@ -203,7 +209,6 @@ async def run(args: argparse.Namespace) -> int:
             if device is None:
                 await type_chat(session)
             else:
-                _Printer(session)
                 print("(speak; Ctrl-C to end)" if not args.push_to_talk else "(Enter to talk; Ctrl-C to end)")
                 await speak(session, device, turns=_EnterKey() if args.push_to_talk else None)
     except ConfigurationError as exc:
