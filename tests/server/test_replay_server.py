@@ -18,9 +18,17 @@ import pytest
 from aiohttp import WSMsgType, web
 
 from realtime_sdk import RealtimeSession, SessionProperties
+from realtime_sdk._audio_out import OutputAudioChunk
+from realtime_sdk.audio import read_wav, sample_wav_path
 from realtime_sdk.errors import RealtimeError
+from realtime_sdk.events import (
+    ConversationItemInputAudioTranscriptionCompleted,
+    ResponseDone,
+    ResponseOutputAudioTranscriptDone,
+)
 from realtime_sdk.recording import Recorder, read_cassette
 from realtime_sdk.server import LocalRealtimeServer, ReplayDivergence, ReplayServer, Reply, ScriptedModel
+from realtime_sdk.server._codec import tone
 
 KEY = "sk-proxy-secret-4f1e"
 TEXT_ONLY = SessionProperties(output_modalities=["text"])
@@ -193,3 +201,55 @@ async def test_audio_appends_match_as_a_run_whatever_the_chunking(tmp_path: Path
                 await ws.send_str(json.dumps({"type": "input_audio_buffer.commit"}))
                 assert json.loads((await ws.receive()).data)["type"] == "input_audio_buffer.committed"
         assert replay.finished and replay.divergence is None
+
+
+SPOKEN = {
+    "output_modalities": ["audio"],
+    "audio": {
+        "input": {
+            "transcription": {"model": "gpt-4o-mini-transcribe"},
+            "turn_detection": {"type": "server_vad", "silence_duration_ms": 500},
+        }
+    },
+}
+
+
+async def spoken_turn(session: RealtimeSession) -> tuple[str, str, int]:
+    """Say the bundled sample: (what the server heard, the reply's transcript, reply audio bytes)."""
+    heard = asyncio.get_running_loop().create_future()
+    done = asyncio.get_running_loop().create_future()
+    session.on(
+        ConversationItemInputAudioTranscriptionCompleted,
+        lambda e: heard.done() or heard.set_result(e.transcript),
+    )
+    session.on(ResponseDone, lambda e: done.done() or done.set_result(e))
+    spoken: list[str] = []
+    session.on(ResponseOutputAudioTranscriptDone, lambda e: spoken.append(e.transcript))
+    stream = session.output_audio()
+    pcm, rate, _ = read_wav(sample_wav_path())
+    await session.send_audio(pcm + bytes(rate * 2 * 2), sample_rate=rate)
+    await session.flush_audio()
+    async with asyncio.timeout(20):
+        event = await done
+        said = await heard
+    assert event.response.status == "completed"
+    audio = sum(len(c.data) for c in stream.read_nowait() if isinstance(c, OutputAudioChunk))
+    return said, " ".join(spoken), audio
+
+
+@pytest.mark.parametrize("keep_audio", [True, False], ids=["audio-kept", "audio-elided"])
+async def test_a_spoken_turn_replays(tmp_path: Path, keep_audio: bool) -> None:
+    cassette = tmp_path / "spoken.jsonl"
+    model = ScriptedModel([Reply.audio(tone(800), "It is sunny.")], transcripts=["what is the weather"])
+    async with LocalRealtimeServer(KEY, model=model) as server:
+        with Recorder(cassette, endpoint="local", keep_audio=keep_audio) as recorder:
+            async with (
+                recording_proxy(server.url, recorder) as url,
+                RealtimeSession(api_key=KEY, base_url=url, session_properties=SPOKEN) as session,
+            ):
+                recorded = await spoken_turn(session)
+    assert recorded == ("what is the weather", "It is sunny.", 800 * 48)
+    async with ReplayServer(cassette) as replay:
+        async with RealtimeSession(**replay.session_options(), session_properties=SPOKEN) as session:
+            replayed = await spoken_turn(session)
+    assert replayed == recorded  # elided audio replays as silence of the recorded length
