@@ -7,7 +7,7 @@ so a small ctypes layer drives it here.
 
 The engines are plain callables working on 24 kHz PCM16 bytes, the local server's model format:
 ``transcriber(pcm24) -> text`` and ``synthesizer(text) -> pcm24``.  They are CPU-bound and blocking; the
-server runs them in a worker thread.  Each engine serialises its own calls with a lock (neither library
+server model wrapper :class:`SpeechModel` runs them in a worker thread.  Each engine serialises its own calls with a lock (neither library
 is safe to drive from two threads at once).
 
 This is small-vocabulary, 2000s-era technology: it hears clear English speech well enough for a demo
