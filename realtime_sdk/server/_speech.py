@@ -6,9 +6,9 @@ nothing is downloaded at run time.  eSpeak NG has no maintained Python binding t
 so a small ctypes layer drives it here.
 
 The engines are plain callables working on 24 kHz PCM16 bytes, the local server's model format:
-``transcriber(pcm24) -> text`` and ``synthesizer(text) -> pcm24``.  They are CPU-bound and blocking; the
-server model wrapper :class:`SpeechModel` runs them in a worker thread.  Each engine serialises its own calls with a lock (neither library
-is safe to drive from two threads at once).
+``transcriber(pcm24) -> text`` and ``synthesizer(text) -> pcm24``.  They are CPU-bound and blocking;
+:class:`SpeechModel`, which gives any local-server model these engines, runs them in a worker thread.
+Each engine serialises its own calls with a lock (neither library is safe from two threads at once).
 
 This is small-vocabulary, 2000s-era technology: it hears clear English speech well enough for a demo
 and for end-to-end tests of audio plumbing, and it speaks intelligibly in a robotic voice.  It is not a
