@@ -19,7 +19,11 @@ import pytest
 from realtime_sdk import RealtimeSession
 from realtime_sdk.audio import read_wav, resample, sample_wav_path
 from realtime_sdk.cli import build_parser, chat, main
-from realtime_sdk.events import ConversationItemTruncate
+from realtime_sdk.events import (
+    ConversationItemInputAudioTranscriptionCompleted,
+    ConversationItemTruncate,
+    ResponseDone,
+)
 from realtime_sdk.server import LocalRealtimeServer, Reply, ScriptedModel
 from realtime_sdk.server._codec import tone
 
@@ -174,3 +178,72 @@ def test_chat_arguments() -> None:
         "auto",
         24000,
     )
+
+
+def test_typed_chat_in_a_subprocess() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "realtime_sdk.cli", "chat", "--text", "--speech", "off"],
+        input="Hello there\n\nAnd again\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "assistant: You said: Hello there\n" in proc.stdout
+    assert "assistant: You said: And again\n" in proc.stdout
+
+
+class EnterPresses:
+    """Push-to-talk turns: start, then end once the device has said its turn, then no more turns."""
+
+    def __init__(self, said: asyncio.Event, *answered: asyncio.Event) -> None:
+        self._said = said
+        self._answered = answered
+        self._presses = 0
+
+    async def wait(self) -> bool:
+        self._presses += 1
+        if self._presses == 2:
+            await self._said.wait()
+        if self._presses == 3:  # the user quits once the turn was transcribed and answered
+            for event in self._answered:
+                await event.wait()
+        return self._presses <= 2
+
+
+class OneTurnDevice(ScriptedDevice):
+    """Says its frames, then says it is done (``said``) and waits: a user holding the key, now silent."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
+        self.said = asyncio.Event()
+        self._script = frames(speech())
+
+    async def read(self) -> bytes | None:
+        if self._script:
+            return self._script.pop(0)
+        self.said.set()
+        await asyncio.Event().wait()  # cancelled by the chat when the turn ends
+        return None
+
+    def play(self, pcm: bytes) -> None:
+        self._played(len(pcm))
+
+
+async def test_push_to_talk_turn(capsys: pytest.CaptureFixture[str]) -> None:
+    model = ScriptedModel([Reply.audio(tone(500), "Heard you.")], transcripts=["one push to talk turn"])
+    props = chat.properties(text=False, push_to_talk=True, voice=None, instructions=None)
+    device = OneTurnDevice()
+    async with LocalRealtimeServer(model=model) as server:
+        async with RealtimeSession(**server.session_options(), session_properties=props) as session:
+            transcribed, answered = asyncio.Event(), asyncio.Event()
+            session.on(ConversationItemInputAudioTranscriptionCompleted, lambda _: transcribed.set())
+            session.on(ResponseDone, lambda _: answered.set())
+            async with asyncio.timeout(30):
+                await chat.speak(session, device, turns=EnterPresses(device.said, transcribed, answered))
+            types = [type(e).__name__ for e in server.connections[0].received]
+    assert types.count("InputAudioBufferCommit") == 1 and types.count("ResponseCreate") == 1
+    assert "you: one push to talk turn" in capsys.readouterr().out
+    assert device.closed
