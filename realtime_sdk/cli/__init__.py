@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 
@@ -24,13 +25,24 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-auth", action="store_true", help="accept any client, with or without a key")
     parser.add_argument("--pace", action="store_true", help="send audio deltas at real time")
     parser.add_argument("--record", type=Path, default=None, help="append every frame to this JSONL file")
+    from ._local import add_speech_option
+
+    add_speech_option(parser)
 
 
 async def _serve(args: argparse.Namespace) -> int:
+    from ..errors import ConfigurationError
     from ..server import LocalRealtimeServer
+    from ._local import local_model
 
+    try:
+        model = local_model(args.speech)
+    except ConfigurationError as exc:
+        print(f"realtime-sdk serve: {exc}", file=sys.stderr)
+        return 1
     server = LocalRealtimeServer(
         None if args.no_auth else args.api_key,
+        model=model,
         host=args.host,
         port=args.port,
         pace_audio=args.pace,
