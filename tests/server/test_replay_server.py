@@ -12,6 +12,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Literal
 
 import aiohttp
 import pytest
@@ -26,7 +27,7 @@ from realtime_sdk.events import (
     ResponseDone,
     ResponseOutputAudioTranscriptDone,
 )
-from realtime_sdk.recording import Recorder, read_cassette
+from realtime_sdk.recording import Cassette, Header, Record, Recorder, read_cassette
 from realtime_sdk.server import LocalRealtimeServer, ReplayDivergence, ReplayServer, Reply, ScriptedModel
 from realtime_sdk.server._codec import tone
 
@@ -154,8 +155,6 @@ async def test_stop_raises_the_divergence_by_default(tmp_path: Path) -> None:
 
 
 async def test_client_ids_are_remapped(tmp_path: Path) -> None:
-    from realtime_sdk.recording import Cassette, Header, Record
-
     item = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}
     cassette = Cassette(
         Header(1, "test", None, None, "kept"),
@@ -180,8 +179,6 @@ async def test_client_ids_are_remapped(tmp_path: Path) -> None:
 
 
 async def test_audio_appends_match_as_a_run_whatever_the_chunking(tmp_path: Path) -> None:
-    from realtime_sdk.recording import Cassette, Header, Record
-
     append = {"type": "input_audio_buffer.append", "audio": "AAAA"}
     cassette = Cassette(
         Header(1, "test", None, None, "kept"),
@@ -253,3 +250,40 @@ async def test_a_spoken_turn_replays(tmp_path: Path, keep_audio: bool) -> None:
         async with RealtimeSession(**replay.session_options(), session_properties=SPOKEN) as session:
             replayed = await spoken_turn(session)
     assert replayed == recorded  # elided audio replays as silence of the recorded length
+
+
+def tiny_cassette() -> Cassette:
+    return Cassette(
+        Header(1, "test", None, None, "kept"),
+        [
+            Record("received", 0.0, {"type": "session.created", "session": {}}),
+            Record("sent", 0.01, {"type": "response.create"}),
+            Record("received", 0.02, {"type": "response.created", "response": {"id": "resp_1"}}),
+            Record("received", 0.03, {"type": "response.done", "response": {"id": "resp_1"}}),
+        ],
+    )
+
+
+@pytest.mark.parametrize("pace", ["fast", "recorded"])
+async def test_both_paces_serve_the_recorded_answers(pace: Literal["fast", "recorded"]) -> None:
+    async with ReplayServer(tiny_cassette(), pace=pace) as replay:
+        async with aiohttp.ClientSession() as http, http.ws_connect(replay.url) as ws:
+            assert json.loads((await ws.receive()).data)["type"] == "session.created"
+            await ws.send_str(json.dumps({"type": "response.create", "event_id": "e1"}))
+            got = [json.loads((await ws.receive()).data)["type"] for _ in range(2)]
+    assert got == ["response.created", "response.done"] and replay.finished
+
+
+async def test_a_frame_after_the_end_of_the_cassette_diverges() -> None:
+    replay = ReplayServer(tiny_cassette(), raise_on_divergence=False)
+    async with replay:
+        async with aiohttp.ClientSession() as http, http.ws_connect(replay.url) as ws:
+            await ws.receive()
+            await ws.send_str(json.dumps({"type": "response.create"}))
+            await ws.receive()
+            await ws.receive()
+            await ws.send_str(json.dumps({"type": "response.create"}))
+            error = json.loads((await ws.receive()).data)
+    assert error["error"]["code"] == "replay_divergence"
+    assert replay.divergence is not None and replay.divergence.index is None
+    assert "after the end of the cassette" in str(replay.divergence)
