@@ -115,7 +115,11 @@ async def test_two_spoken_turns_with_a_barge_in_truncate_at_the_played_position(
     out = capsys.readouterr().out
     assert "you: what is the weather" in out
     assert "you: stop and tell me quickly" in out
-    assert "assistant: Second answer." in out
+    # Input transcripts may land in the middle of the assistant's words: join its lines to read them.
+    assistant = "".join(
+        line[len("assistant:") :] for line in out.splitlines() if line.startswith("assistant:")
+    )
+    assert "Second answer." in " ".join(assistant.split())
 
 
 def test_help_works_without_the_devices_extra() -> None:

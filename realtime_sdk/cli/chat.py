@@ -112,7 +112,7 @@ async def speak(session: RealtimeSession, device: AudioDevice, *, turns: Any = N
 
     ``turns`` (push-to-talk): an object with ``async wait()`` returning when the next turn starts or
     ends (Enter), or None at the end; None means server VAD decides the turns."""
-    _Printer(session)
+    printer = _Printer(session)
     stream = session.output_audio(sample_rate=device.sample_rate)
     device.start(stream.tracker.played)
 
@@ -156,6 +156,7 @@ async def speak(session: RealtimeSession, device: AudioDevice, *, turns: Any = N
             await play
         stream.close()
         device.close()
+        printer.close()
 
 
 class _EnterKey:

@@ -165,12 +165,13 @@ class _Printer:
         self.committed: asyncio.Future[None] = loop.create_future()
         self.user_transcript: asyncio.Future[None] = loop.create_future()
         self._speaking = False
+        self._held: list[str] = []  # user lines that arrived in the middle of an assistant line
         session.on(ResponseOutputAudioTranscriptDelta, self._delta)
         session.on(ResponseOutputAudioTranscriptDone, self._line_end)
         session.on(ConversationItemInputAudioTranscriptionCompleted, self._user)
         session.on(ConversationItemInputAudioTranscriptionFailed, self._user_failed)
         session.on(InputAudioBufferCommitted, lambda _: _settle(self.committed, None))
-        session.on(ResponseDone, lambda e: _settle(self.done, e))
+        session.on(ResponseDone, self._response_done)
 
     def _delta(self, event: ResponseOutputAudioTranscriptDelta) -> None:
         if not self._speaking:
@@ -182,15 +183,31 @@ class _Printer:
         if self._speaking:
             print(flush=True)
             self._speaking = False
+        for line in self._held:
+            print(line, flush=True)
+        self._held.clear()
+
+    def _response_done(self, event: ResponseDone) -> None:
+        self._line_end(None)  # a cancelled reply never finishes its transcript
+        _settle(self.done, event)
+
+    def close(self) -> None:
+        """End the open line and print what was held back (the conversation is over)."""
+        self._line_end(None)
+
+    def _say(self, line: str) -> None:
+        # The input transcript often arrives while the reply's words stream: keep the reply's line whole.
+        if self._speaking:
+            self._held.append(line)
+        else:
+            print(line, flush=True)
 
     def _user(self, event: ConversationItemInputAudioTranscriptionCompleted) -> None:
-        self._line_end(None)
-        print(f"you: {event.transcript}", flush=True)
+        self._say(f"you: {event.transcript}")
         _settle(self.user_transcript, None)
 
     def _user_failed(self, event: ConversationItemInputAudioTranscriptionFailed) -> None:
-        self._line_end(None)
-        print(f"you: (transcription failed: {getattr(event.error, 'message', '?')})", flush=True)
+        self._say(f"you: (transcription failed: {getattr(event.error, 'message', '?')})")
         _settle(self.user_transcript, None)
 
 
