@@ -85,3 +85,22 @@ def test_synthesis_round_trips_through_recognition() -> None:
 
 def test_empty_text_is_no_audio() -> None:
     assert EspeakSynthesizer()("   ") == b""
+
+
+async def test_the_server_ports_run_the_engines() -> None:
+    from realtime_sdk.server._speech import OfflineSynthesizer, OfflineTranscriber
+
+    speech = await OfflineSynthesizer().synthesize("what is the weather like today")
+    assert len(speech) > 48_000 and len(speech) % 2 == 0
+    heard = (await OfflineTranscriber().transcribe(speech)).split()
+    assert len(set(heard) & {"what", "is", "the", "weather", "like", "today"}) >= 3, heard
+
+
+async def test_speak_the_text_turns_echoed_audio_into_text_to_speak() -> None:
+    from realtime_sdk.server import Reply, ScriptedModel
+    from realtime_sdk.server._speech import SpeakTheText
+    from realtime_sdk.server.models import ModelRequest
+
+    inner = ScriptedModel([Reply.audio(b"\x00\x00" * 10, "You said: hi") + Reply.function_call("f", {})])
+    reply = await SpeakTheText(inner).respond(ModelRequest([], "", ["audio"], []))
+    assert [(p.kind, p.text) for p in reply.parts] == [("text", "You said: hi"), ("function_call", "")]

@@ -33,16 +33,16 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
 async def _serve(args: argparse.Namespace) -> int:
     from ..errors import ConfigurationError
     from ..server import LocalRealtimeServer
-    from ._local import local_model
+    from ._local import local_server_options
 
     try:
-        model = local_model(args.speech)
+        speech = local_server_options(args.speech)
     except ConfigurationError as exc:
         print(f"realtime-sdk serve: {exc}", file=sys.stderr)
         return 1
     server = LocalRealtimeServer(
         None if args.no_auth else args.api_key,
-        model=model,
+        **speech,
         host=args.host,
         port=args.port,
         pace_audio=args.pace,

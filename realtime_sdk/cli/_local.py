@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import argparse
-
-from ..server.models import Model
+from typing import Any
 
 
 def add_speech_option(parser: argparse.ArgumentParser) -> None:
@@ -17,8 +16,11 @@ def add_speech_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def local_model(speech: str) -> Model:
-    """An echo model, speaking offline per ``speech`` (raises ConfigurationError for "on" without the extra)."""
-    from ..server._speech import offline_model
+def local_server_options(speech: str) -> dict[str, Any]:
+    """``LocalRealtimeServer`` arguments for ``--speech``: offline speech (auto: when the extra is
+    installed; on: or a ConfigurationError naming it), else the echo model with placeholders."""
+    from ..server._speech import offline_speech, speech_available
 
-    return offline_model(speech={"auto": None, "on": True, "off": False}[speech])
+    if speech == "on" or (speech == "auto" and speech_available()):
+        return offline_speech()
+    return {}

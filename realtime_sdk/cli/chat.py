@@ -31,7 +31,7 @@ from .._generated import ResponseOutputTextDelta, ResponseOutputTextDone
 from ..errors import ConfigurationError, RealtimeError
 from ..session import RealtimeSession
 from ._devices import AudioDevice, SoundDevice, list_devices
-from ._local import add_speech_option, local_model
+from ._local import add_speech_option, local_server_options
 from .talk import TRANSCRIPTION_MODEL, VAD_SILENCE_MS, _Printer
 
 EPILOG = """\
@@ -197,7 +197,9 @@ async def run(args: argparse.Namespace) -> int:
             if args.local or not os.environ.get("OPENAI_API_KEY"):
                 from ..server import LocalRealtimeServer
 
-                server = await stack.enter_async_context(LocalRealtimeServer(model=local_model(args.speech)))
+                server = await stack.enter_async_context(
+                    LocalRealtimeServer(**local_server_options(args.speech))
+                )
                 connect.update(api_key=server.api_key, base_url=server.url)
                 print(f"(local server at {server.url}; set OPENAI_API_KEY to talk to OpenAI)", flush=True)
             props = properties(

@@ -43,7 +43,7 @@ from .._generated import (
 from ..audio import read_wav, write_wav
 from ..errors import ConfigurationError, RealtimeError
 from ..session import RealtimeSession
-from ._local import add_speech_option, local_model
+from ._local import add_speech_option, local_server_options
 
 __all__ = ["configure", "run"]
 
@@ -120,10 +120,10 @@ async def run(args: argparse.Namespace) -> int:
             from ..server import LocalRealtimeServer
 
             try:
-                model = local_model(args.speech)
+                options = local_server_options(args.speech)
             except ConfigurationError as exc:
                 return _fail(str(exc))
-            server = await stack.enter_async_context(LocalRealtimeServer(model=model))
+            server = await stack.enter_async_context(LocalRealtimeServer(**options))
             connect.update(api_key=server.api_key, base_url=server.url)
             print(f"(local server at {server.url}; set OPENAI_API_KEY to talk to OpenAI)", flush=True)
         try:

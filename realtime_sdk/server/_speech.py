@@ -7,7 +7,8 @@ so a small ctypes layer drives it here.
 
 The engines are plain callables working on 24 kHz PCM16 bytes, the local server's model format:
 ``transcriber(pcm24) -> text`` and ``synthesizer(text) -> pcm24``.  They are CPU-bound and blocking;
-:class:`SpeechModel`, which gives any local-server model these engines, runs them in a worker thread.
+:class:`OfflineTranscriber` and :class:`OfflineSynthesizer`, the server's speech ports, run them in a
+worker thread.
 Each engine serialises its own calls with a lock (neither library is safe from two threads at once).
 
 This is small-vocabulary, 2000s-era technology: it hears clear English speech well enough for a demo
@@ -172,51 +173,56 @@ class EspeakSynthesizer:
         return _resample(pcm, engine.rate, MODEL_RATE)
 
 
-def default_engines() -> tuple[Transcribe, Synthesize] | None:
-    """Both offline engines when the ``speech`` extra is installed, else None (placeholders stay)."""
-    if not speech_available():
-        return None
-    return PocketSphinxTranscriber(), EspeakSynthesizer()
+class OfflineTranscriber:
+    """The local server's ``transcriber`` port with PocketSphinx, run in a worker thread."""
+
+    def __init__(self, engine: Transcribe | None = None) -> None:
+        self._engine = engine if engine is not None else PocketSphinxTranscriber()
+
+    async def transcribe(self, pcm16_24k: bytes) -> str:
+        return await asyncio.to_thread(self._engine, pcm16_24k)
 
 
-class SpeechModel:
-    """Wraps a local-server ``Model`` with offline speech: ``transcribe`` recognises the user's audio,
-    and every spoken part of a reply (a text part in an audio response, or an audio part) is replaced by
-    synthesised speech of its text, which stays the transcript.
+class OfflineSynthesizer:
+    """The local server's ``synthesizer`` port with eSpeak NG, run in a worker thread."""
 
-    The engines run in a worker thread, so the server's event loop keeps serving while they work.
+    def __init__(self, engine: Synthesize | None = None) -> None:
+        self._engine = engine if engine is not None else EspeakSynthesizer()
+
+    async def synthesize(self, text: str) -> bytes:
+        return await asyncio.to_thread(self._engine, text)
+
+
+class SpeakTheText:
+    """Wraps a model so that its audio parts are spoken from their text by the server's synthesizer.
+
+    The echo model answers a spoken turn with the user's own audio and "You said: ..." as transcript;
+    with offline speech the reply should be that sentence spoken, so audio parts become text parts (an
+    audio response speaks text through the server's ``synthesizer``; a text response sends it as is).
     """
 
-    def __init__(
-        self, inner: Model, transcribe: Transcribe | None = None, synthesize: Synthesize | None = None
-    ) -> None:
+    def __init__(self, inner: Model) -> None:
         self.inner = inner
-        self._transcribe = transcribe if transcribe is not None else PocketSphinxTranscriber()
-        self._synthesize = synthesize if synthesize is not None else EspeakSynthesizer()
 
     async def transcribe(self, pcm16_24k: bytes, item_id: str) -> str:
-        return await asyncio.to_thread(self._transcribe, pcm16_24k)
+        return await self.inner.transcribe(pcm16_24k, item_id)
 
     async def respond(self, request: ModelRequest) -> Reply:
         reply = await self.inner.respond(request)
-        spoken = "audio" in request.output_modalities
-        parts = []
-        for part in reply.parts:
-            if part.kind == "audio" or (part.kind == "text" and spoken):
-                speech = await asyncio.to_thread(self._synthesize, part.text) if part.text.strip() else b""
-                part = ReplyPart("audio", text=part.text, audio=speech or part.audio)
-            parts.append(part)
-        return Reply(tuple(parts), reply.failure)
+        parts = tuple(
+            ReplyPart("text", text=p.text) if p.kind == "audio" and p.text.strip() else p for p in reply.parts
+        )
+        return Reply(parts, reply.failure)
 
 
-def offline_model(inner: Model | None = None, *, speech: bool | None = None) -> Model:
-    """The local server's model for the command line: ``inner`` (an ``EchoModel`` by default) with
-    offline speech when ``speech`` is True, or when it is None and the ``speech`` extra is installed."""
-    model: Model = inner if inner is not None else EchoModel()
-    if speech is None:
-        speech = speech_available()
-    if not speech:
-        return model
+def offline_speech(inner: Model | None = None) -> dict[str, Any]:
+    """``LocalRealtimeServer(**offline_speech())``: the echo model (or ``inner``) heard and spoken offline.
+
+    Raises ConfigurationError naming the ``speech`` extra when it is not installed."""
     if not speech_available():
         raise ConfigurationError(_HINT)
-    return SpeechModel(model)
+    return {
+        "model": SpeakTheText(inner if inner is not None else EchoModel()),
+        "transcriber": OfflineTranscriber(),
+        "synthesizer": OfflineSynthesizer(),
+    }
