@@ -8,18 +8,28 @@
             ...
 """
 
+from ._call_state import CallRegistry, CallState
 from ._faults import FaultRule
-from .app import LocalRealtimeServer, SessionEndpoint, openai_or_local
+from ._profiles import DEFAULT_MODEL, ModelProfile, profile_for
+from ._speech_ports import PlaceholderTranscriber, Synthesizer, ToneSynthesizer, Transcriber
+from ._transcription import TranscriptionFailure
+from .app import HttpRoute, LocalRealtimeServer, SessionEndpoint, openai_or_local
 from .connection import ServerConnection
 from .models import EchoModel, Model, ModelRequest, Reply, ReplyPart, ScriptedModel
 from .replay import ReplayDivergence, ReplayServer
 
 __all__ = [
+    "DEFAULT_MODEL",
+    "CallRegistry",
+    "CallState",
     "EchoModel",
     "FaultRule",
+    "HttpRoute",
     "LocalRealtimeServer",
     "Model",
+    "ModelProfile",
     "ModelRequest",
+    "PlaceholderTranscriber",
     "ReplayDivergence",
     "ReplayServer",
     "Reply",
@@ -27,5 +37,10 @@ __all__ = [
     "ScriptedModel",
     "ServerConnection",
     "SessionEndpoint",
+    "Synthesizer",
+    "ToneSynthesizer",
+    "Transcriber",
+    "TranscriptionFailure",
     "openai_or_local",
+    "profile_for",
 ]

@@ -136,8 +136,10 @@ def prepare_client_item(conv: Conversation, item: RealtimeConversationItem) -> R
                     f"item.content[{i}].type",
                 )
         return msgspec.structs.replace(item, id=item_id, status="completed")
-    if isinstance(item, RealtimeConversationItemFunctionCall | RealtimeConversationItemFunctionCallOutput):
+    if isinstance(item, RealtimeConversationItemFunctionCall):
         return msgspec.structs.replace(item, id=item_id, status="completed")
+    if isinstance(item, RealtimeConversationItemFunctionCallOutput):
+        return msgspec.structs.replace(item, id=item_id)  # recorded: an output carries no status
     raise ClientError(
         "invalid_value",
         f"Invalid value: '{item.type}'. Items of this type are not supported here.",

@@ -218,9 +218,13 @@ class Protocol:
             case SessionUpdate():
                 self._session_update(event)
             case InputAudioBufferAppend():
-                self.audio_in.append(event)
+                try:
+                    self.audio_in.append(event)
+                finally:
+                    self._release_unclaimed()
             case InputAudioBufferCommit():
                 self.audio_in.commit()
+                self._release_unclaimed()
             case InputAudioBufferClear():
                 self.audio_in.clear()
             case ConversationItemCreate():
@@ -304,15 +308,21 @@ class Protocol:
         self.emit(ConversationItemAdded(event_id=new_id("event"), previous_item_id=prev, item=item))
         self.emit(ConversationItemDone(event_id=new_id("event"), previous_item_id=prev, item=item))
         release = asyncio.Event()
+        # The automatic response that answers this turn (started in the same client event) claims the
+        # release; a turn nobody answers gets its transcript events at once (``_release_unclaimed``).
         self._unclaimed.append(release)
-        # The response that answers this turn (started right after, in the same step) claims the release;
-        # a turn nobody answers gets its transcript events at once.
-        asyncio.get_running_loop().call_soon(self._release_unclaimed, release)
-        self.transcription.start(pcm24, item_id, self.session["audio"]["input"].get("transcription"), release)
+        include = self.session.get("include") or []
+        self.transcription.start(
+            pcm24,
+            item_id,
+            self.session["audio"]["input"].get("transcription"),
+            release,
+            logprobs="item.input_audio_transcription.logprobs" in include,
+        )
 
-    def _release_unclaimed(self, release: asyncio.Event) -> None:
-        if release in self._unclaimed:
-            self._unclaimed.remove(release)
+    def _release_unclaimed(self) -> None:
+        released, self._unclaimed = self._unclaimed, []
+        for release in released:
             release.set()
 
     # -- responses ---------------------------------------------------------------------------------
@@ -348,13 +358,14 @@ class Protocol:
             )
         self._start(params)
 
-    def _start(self, params: RealtimeResponseCreateParams) -> None:
+    def _start(self, params: RealtimeResponseCreateParams, *, answers_turn: bool = False) -> None:
         run = ResponseRun(self, params)
         self.last_run = run
         if run.in_conversation:
             self.active = run
-            claimed, self._unclaimed = self._unclaimed, []
-            self.spawn(_release_when_streaming(run, claimed))
+            if answers_turn:
+                claimed, self._unclaimed = self._unclaimed, []
+                self.spawn(_release_when_streaming(run, claimed))
         else:
             self.out_of_band.add(run)
         self.spawn(run.run())
@@ -369,7 +380,7 @@ class Protocol:
         if self.kind == "transcription":
             return  # nothing answers in a transcription session
         if self.active is None:
-            self._start(RealtimeResponseCreateParams())
+            self._start(RealtimeResponseCreateParams(), answers_turn=True)
         elif self.active.cancelled:
             self._auto_pending = True
 

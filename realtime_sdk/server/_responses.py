@@ -283,11 +283,13 @@ class ResponseRun:
             start = loop.time()
             sent_ms = 0.0
             said = 0
+            # The transcript runs a little ahead of the audio, as in the recordings; on a sideband, where
+            # no audio travels, it is all sent before the call's audio starts playing.
+            lead = len(words) if self.proto.sideband else 0
             for n in range(chunks):
                 if self.stopped:
                     break
-                # The transcript runs a little ahead of the audio, as in the recordings.
-                while said < math.ceil(len(words) * (n + 1) / chunks):
+                while said < min(len(words), max(lead, math.ceil(len(words) * (n + 1) / chunks))):
                     sent_text += words[said]
                     self.proto.emit(
                         ResponseOutputAudioTranscriptDelta(
@@ -295,11 +297,9 @@ class ResponseRun:
                         )
                     )
                     said += 1
-                    if self.proto.sideband and not self._audio_started:
-                        self._audio_started = True
-                        self.proto.emit(
-                            OutputAudioBufferStarted(event_id=new_id("event"), response_id=self.id)
-                        )
+                if self.proto.sideband and not self._audio_started:
+                    self._audio_started = True
+                    self.proto.emit(OutputAudioBufferStarted(event_id=new_id("event"), response_id=self.id))
                 chunk = pcm[n * step : (n + 1) * step]
                 if not self.proto.sideband:
                     self.proto.emit(
@@ -317,12 +317,6 @@ class ResponseRun:
             self.usage.out_audio_ms += sent_ms
             if item_id not in conv.truncated:
                 conv.assistant_audio_ms[item_id] = sent_ms
-            self.proto.emit(ResponseOutputAudioDone(event_id=new_id("event"), **common))
-            self.proto.emit(
-                ResponseOutputAudioTranscriptDone(event_id=new_id("event"), transcript=sent_text, **common)
-            )
-            kept = "" if item_id in conv.truncated else sent_text
-            content = RealtimeConversationItemMessageContentItem(type="output_audio", transcript=kept)
         else:
             for word in _WORDS.findall(text):
                 if self.stopped:
@@ -332,12 +326,23 @@ class ResponseRun:
                 self._delta_sent()
                 self._spend(sent_text)
                 await self._pace(None, None)
-            self.proto.emit(ResponseOutputTextDone(event_id=new_id("event"), text=sent_text, **common))
-            content = RealtimeConversationItemMessageContentItem(type="output_text", text=sent_text)
         self.usage.out_text += text_tokens(sent_text)
         status = "incomplete" if self.stopped else "completed"
 
         def finish() -> None:
+            content: RealtimeConversationItemMessageContentItem
+            if spoken:
+                self.proto.emit(ResponseOutputAudioDone(event_id=new_id("event"), **common))
+                self.proto.emit(
+                    ResponseOutputAudioTranscriptDone(
+                        event_id=new_id("event"), transcript=sent_text, **common
+                    )
+                )
+                kept = "" if item_id in conv.truncated else sent_text
+                content = RealtimeConversationItemMessageContentItem(type="output_audio", transcript=kept)
+            else:
+                self.proto.emit(ResponseOutputTextDone(event_id=new_id("event"), text=sent_text, **common))
+                content = RealtimeConversationItemMessageContentItem(type="output_text", text=sent_text)
             self._emit_part(ResponseContentPartDone, item_id, index, ptype, sent_text)
             self._close(msgspec.structs.replace(item, status=status, content=[content]), index)
 

@@ -3,7 +3,9 @@
 The transcript is always made (the model's reply may depend on what the user said); the
 ``conversation.item.input_audio_transcription.*`` events are sent only when the session configures
 transcription: word deltas (not for ``whisper-1``, which sends only the result), then ``completed`` with
-usage in whole seconds, or ``failed`` when the transcriber raised or a failure was injected.
+usage in whole seconds, or ``failed`` when the transcriber raised or a failure was injected.  With
+``include: ["item.input_audio_transcription.logprobs"]`` every delta and the result carry log
+probabilities: one per word, ``0.0`` (the placeholder transcriber is certain).
 
 When the events go out follows the recordings, without a clock: a turn answered by an automatic
 response gets its transcript events once that response streams (after its first output delta), so the
@@ -26,6 +28,7 @@ from .._generated import (
     ConversationItemInputAudioTranscriptionDelta,
     ConversationItemInputAudioTranscriptionFailed,
     ConversationItemInputAudioTranscriptionFailedError,
+    LogProbProperties,
     RealtimeConversationItem,
     RealtimeConversationItemMessage,
     RealtimeConversationItemMessageContentItem,
@@ -66,13 +69,19 @@ class InputTranscription:
         """Injected failures: each committed turn takes the first one, if any, instead of a transcript."""
 
     def start(
-        self, pcm24: bytes, item_id: str, config: dict[str, Any] | None, release: asyncio.Event
+        self,
+        pcm24: bytes,
+        item_id: str,
+        config: dict[str, Any] | None,
+        release: asyncio.Event,
+        *,
+        logprobs: bool = False,
     ) -> None:
         """Transcribe a committed item (``config``: the transcription settings, or None for no events);
         the events wait for ``release``."""
         self._texts[item_id] = asyncio.get_running_loop().create_future()
         failure = self.failures.pop(0) if self.failures else None
-        self.host.spawn(self._transcribe(pcm24, item_id, config, release, failure))
+        self.host.spawn(self._transcribe(pcm24, item_id, config, release, failure, logprobs))
 
     async def for_items(self, items: list[RealtimeConversationItem]) -> dict[str, str]:
         """The transcripts of those ``items`` that are user audio, waiting for any still being made."""
@@ -89,6 +98,7 @@ class InputTranscription:
         config: dict[str, Any] | None,
         release: asyncio.Event,
         failure: TranscriptionFailure | None,
+        logprobs: bool,
     ) -> None:
         host = self.host
         text = ""
@@ -120,7 +130,11 @@ class InputTranscription:
             for word in _WORDS.findall(text):
                 host.emit(
                     ConversationItemInputAudioTranscriptionDelta(
-                        event_id=new_id("event"), item_id=item_id, content_index=0, delta=word
+                        event_id=new_id("event"),
+                        item_id=item_id,
+                        content_index=0,
+                        delta=word,
+                        logprobs=_logprobs(word) if logprobs else msgspec.UNSET,
                     )
                 )
         host.emit(
@@ -130,6 +144,7 @@ class InputTranscription:
                 content_index=0,
                 transcript=text,
                 usage=TranscriptTextUsageDuration(seconds=float(max(1, round(pcm24_ms(pcm24) / 1000)))),
+                logprobs=_logprobs(text) if logprobs else msgspec.UNSET,
             )
         )
         item = host.conversation.get(item_id)
@@ -138,3 +153,9 @@ class InputTranscription:
             host.conversation.items[host.conversation.items.index(item)] = msgspec.structs.replace(
                 item, content=content
             )
+
+
+def _logprobs(text: str) -> list[LogProbProperties]:
+    return [
+        LogProbProperties(token=word, logprob=0.0, bytes=list(word.encode())) for word in _WORDS.findall(text)
+    ]

@@ -22,12 +22,11 @@ import asyncio
 import contextlib
 import os
 import re
-import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, TypedDict
+from typing import IO, TypedDict
 
 import msgspec
 from aiohttp import web
@@ -36,9 +35,9 @@ from .._generated import RealtimeSessionCreateRequestGA
 from ._call_state import CallRegistry, CallState
 from ._errors import ClientError
 from ._faults import FaultRule
-from ._ids import new_id
+from ._http import client_error_response, error_response, mint_client_secret
 from ._profiles import DEFAULT_MODEL
-from ._session_config import SESSION_SECONDS, default_session, merge
+from ._session_config import SESSION_SECONDS
 from ._speech_ports import Synthesizer, Transcriber
 from ._transcription import TranscriptionFailure
 from .connection import ServerConnection, record_line
@@ -49,15 +48,6 @@ __all__ = ["LocalRealtimeServer", "SessionEndpoint", "openai_or_local"]
 STRICT_ENV = "REALTIME_SDK_STRICT_SERVER"
 """Set to ``1`` to make every ``LocalRealtimeServer`` strict unless told otherwise (the test suite does)."""
 _REALTIME_PATHS = ("/v1/realtime", "/openai/v1/realtime", "/openai/realtime")
-_STATUS_TEXT = {
-    400: ("invalid_request_error", "Bad request."),
-    401: ("invalid_request_error", "Incorrect API key provided."),
-    403: ("invalid_request_error", "You are not allowed to use this model."),
-    404: ("invalid_request_error", "Not found."),
-    429: ("requests", "Rate limit reached. Please try again later."),
-    500: ("server_error", "The server had an error while processing your request."),
-    503: ("server_error", "The server is overloaded. Please try again later."),
-}
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -76,12 +66,6 @@ class SessionEndpoint(TypedDict):
     api_key: str | None
     """The key to send; ``None``: ``OPENAI_API_KEY`` from the environment."""
     base_url: str
-
-
-def _error_response(status: int, message: str | None = None, code: str | None = None) -> web.Response:
-    kind, default = _STATUS_TEXT.get(status, ("server_error", "Error."))
-    body = {"error": {"message": message or default, "type": kind, "param": None, "code": code}}
-    return web.json_response(body, status=status)
 
 
 class LocalRealtimeServer:
@@ -262,7 +246,7 @@ class LocalRealtimeServer:
         for route in self.routes:
             if route.method == request.method and route.pattern.fullmatch(path):
                 return await route.handler(request)
-        return _error_response(404, f"Invalid URL ({request.method} {request.path})")
+        return error_response(404, f"Invalid URL ({request.method} {request.path})")
 
     def _key_of(self, request: web.Request) -> str | None:
         auth = request.headers.get("Authorization", "")
@@ -276,26 +260,28 @@ class LocalRealtimeServer:
                 return proto[len("openai-insecure-api-key.") :]
         return None
 
-    def _authenticate(
+    def authenticate(
         self, request: web.Request
     ) -> tuple[web.Response | None, RealtimeSessionCreateRequestGA | None]:
+        """``(None, configuration of an ephemeral key or None)`` for an accepted key, else
+        ``(the 401 response to send, None)``; for every route that needs a key."""
         if self.api_key is None:
             return None, None
         key = self._key_of(request)
         if key is None:
-            return _error_response(401, "You didn't provide an API key.", None), None
+            return error_response(401, "You didn't provide an API key.", None), None
         if key == self.api_key:
             return None, None
         ephemeral = self.ephemeral_keys.get(key)
         if ephemeral is not None and ephemeral[0] > time.time():
             return None, ephemeral[1]
-        return _error_response(401, "Incorrect API key provided.", "invalid_api_key"), None
+        return error_response(401, "Incorrect API key provided.", "invalid_api_key"), None
 
     async def _realtime(self, request: web.Request) -> web.StreamResponse:
         status = self._failures.pop(0) if self._failures else self.handshake_status
         if status is not None:
-            return _error_response(status)
-        refused, initial = self._authenticate(request)
+            return error_response(status)
+        refused, initial = self.authenticate(request)
         if refused is not None:
             return refused
         query = request.query
@@ -340,43 +326,19 @@ class LocalRealtimeServer:
         return ws
 
     async def _client_secret(self, request: web.Request) -> web.Response:
-        refused, _ = self._authenticate(request)
+        refused, _ = self.authenticate(request)
         if refused is not None:
             return refused
         try:
-            body: dict[str, Any] = msgspec.json.decode(await request.read()) or {}
-            session_data = body.get("session") or {"type": "realtime"}
-            update = msgspec.convert(session_data, RealtimeSessionCreateRequestGA)
-            seconds = int((body.get("expires_after") or {}).get("seconds", 600))
-            if not 10 <= seconds <= 7200:
-                raise ClientError(
-                    "invalid_value",
-                    "expires_after.seconds must be between 10 and 7200.",
-                    "expires_after.seconds",
-                )
-            model = update.model if isinstance(update.model, str) else self.default_model
-            session = merge(
-                default_session(new_id("sess"), model, int(time.time() + self.session_ttl)), update
-            )
+            secret = mint_client_secret(await request.read(), self.default_model, self.session_ttl)
         except ClientError as exc:
-            return web.json_response(
-                {
-                    "error": {
-                        "message": exc.message,
-                        "type": "invalid_request_error",
-                        "param": exc.param,
-                        "code": exc.code,
-                    }
-                },
-                status=400,
-            )
+            return client_error_response(exc)
         except (msgspec.ValidationError, msgspec.DecodeError, AttributeError, TypeError, ValueError) as exc:
-            return _error_response(400, f"Invalid request body: {exc}", "invalid_value")
-        value = "ek_" + secrets.token_hex(16)
-        expires_at = int(time.time()) + seconds
-        self.ephemeral_keys[value] = (float(expires_at), update)
-        session.pop("expires_at", None)
-        return web.json_response({"value": value, "expires_at": expires_at, "session": session})
+            return error_response(400, f"Invalid request body: {exc}", "invalid_value")
+        self.ephemeral_keys[secret.value] = (float(secret.expires_at), secret.update)
+        return web.json_response(
+            {"value": secret.value, "expires_at": secret.expires_at, "session": secret.session}
+        )
 
     def _write_record(self, index: int, direction: str, data: bytes) -> None:
         if self._record is not None:

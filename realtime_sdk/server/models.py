@@ -2,9 +2,25 @@
 
 The server owns the protocol (event order, ids, chunking, pacing, usage); a model only decides content.
 A reply is a list of parts — text, audio with a transcript, function calls — or an error.  The response's
-output modality decides the shape on the wire: in an ``audio`` response a text part is spoken (a tone
-whose length follows the text, with the text as transcript); in a ``text`` response an audio part is
-sent as its transcript.
+output modality decides the shape on the wire: in an ``audio`` response a text part is spoken (by the
+server's ``Synthesizer``; by default a tone whose length follows the text, with the text as transcript);
+in a ``text`` response an audio part is sent as its transcript.
+
+``EchoModel``'s rules (deterministic: the same conversation always gets the same reply), applied to the
+last input item of the response:
+
+1. a user message whose text (or, for audio, transcript) contains ``call NAME(JSON)`` where ``NAME`` is
+   a function tool of the response → a function call to ``NAME`` with those arguments (``{}`` for empty
+   parentheses; text that is not JSON becomes ``{"input": "..."}``);
+2. a user **text** message ``T`` → the text ``"You said: T"``;
+3. a user **audio** message → its own audio back (at most 5 s), with transcript ``"You said: <transcript>"``;
+4. a **function_call_output** ``O`` → the text ``"The function returned: O"``;
+5. anything else → ``"Hello from the local Realtime server."``
+
+Transcripts of user audio: the next of ``transcripts`` (one per committed turn) if given, else what the
+``transcriber`` hears (default ``PlaceholderTranscriber``: ``"<N.N seconds of audio>"``).  On models with
+preambles (gpt-realtime-2 and later) every message is marked ``phase: "final_answer"``: EchoModel never
+speaks a preamble; ``Reply.text(...) + Reply.function_call(...)`` from a ``ScriptedModel`` is one.
 """
 
 from __future__ import annotations

@@ -107,3 +107,9 @@ async def test_audio_in_server_vad_turn(connect) -> None:
     got = [t for t in mine if "input_audio_transcription" in t]
     assert got[-1] == expected[-1] == "conversation.item.input_audio_transcription.completed"
     assert set(got) == set(expected)
+    # Ordering, as in all recorded VAD turns: the user's transcript completes while the reply streams,
+    # after its first output delta and before its response.done.
+    for types in (recorded(99, 1), mine):
+        completed = types.index("conversation.item.input_audio_transcription.completed")
+        first_delta = next(i for i, t in enumerate(types) if t.startswith("response.output_audio"))
+        assert first_delta < completed < types.index("response.done")

@@ -121,10 +121,10 @@ async def test_cancelled_update_session_keeps_configuration_in_step(server: Loca
         await cancel_once_sent(conn, s.update_session(instructions="A"))
         conn.resume()
         await until(lambda: len(s._waiters) == 0)
-        # The server applied A; the SDK knows, so going back to no instructions is really sent.
+        # The server applied A; the SDK knows, so the next change is really sent.
         assert s._config.instructions == "A"
-        back = await s.update_session(instructions="")
-        assert back.instructions == "" and conn.session.instructions == ""
+        back = await s.update_session(instructions="B")
+        assert back.instructions == "B" and conn.session.instructions == "B"
 
 
 async def test_cancelled_create_response_leaves_no_tag_and_the_response_is_tracked() -> None:

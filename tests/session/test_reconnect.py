@@ -329,7 +329,7 @@ async def test_a_normal_close_is_not_reconnected(server: LocalRealtimeServer) ->
 async def test_rollover_waits_for_the_response_then_keeps_the_conversation() -> None:
     model = GatedModel()
     fake = FakeTime()
-    async with LocalRealtimeServer(KEY, model=model) as server:
+    async with LocalRealtimeServer(KEY, model=model, session_ttl=1800) as server:
         session = RealtimeSession(
             KEY,
             base_url=server.url,
