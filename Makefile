@@ -9,7 +9,7 @@ SPEC ?= ../shared/openapi/openapi-2026-08-21.yaml
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,speech]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -39,8 +39,8 @@ bench: install
 	$(PY) benchmarks/decode.py
 	$(PY) benchmarks/audio.py
 
-demo: install  ## a spoken conversation from one WAV: local server unless OPENAI_API_KEY is set
-	$(VENV)/bin/realtime-sdk talk realtime_sdk/data/hello.wav --out reply.wav
+demo: install  ## a spoken conversation from one WAV: local server (offline speech) unless OPENAI_API_KEY is set
+	$(VENV)/bin/realtime-sdk talk realtime_sdk/data/hello.wav --out reply.wav --speech on
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

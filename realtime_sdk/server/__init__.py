@@ -16,6 +16,7 @@ from ._transcription import TranscriptionFailure
 from .app import HttpRoute, LocalRealtimeServer, SessionEndpoint, openai_or_local
 from .connection import ServerConnection
 from .models import EchoModel, Model, ModelRequest, Reply, ReplyPart, ScriptedModel
+from .replay import ReplayDivergence, ReplayServer
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -29,6 +30,8 @@ __all__ = [
     "ModelProfile",
     "ModelRequest",
     "PlaceholderTranscriber",
+    "ReplayDivergence",
+    "ReplayServer",
     "Reply",
     "ReplyPart",
     "ScriptedModel",

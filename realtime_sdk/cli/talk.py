@@ -13,8 +13,11 @@ the assistant's audio transcript.  The reply's audio comes from ``session.output
 and is written as 16-bit mono.  Time to first audio is the conversation's ``latency``: from the end of the
 user's turn (``speech_stopped``, or the commit) to the first audio delta.
 
-Without ``OPENAI_API_KEY``, or with ``--local``, a ``LocalRealtimeServer`` runs in this process; its echo
-model answers with the user's own audio.  Everything runs under one ``--timeout``: failures print one line
+Without ``OPENAI_API_KEY``, or with ``--local``, a ``LocalRealtimeServer`` runs in this process with the
+echo model.  With the ``speech`` extra installed (``--speech auto``, the default, or ``on``) it recognises
+the user's words offline and speaks its reply "You said: ..." with a synthetic voice; with ``--speech off``
+(or without the extra) the transcript is a placeholder ``<N seconds of audio>`` and the reply is the
+user's own audio.  Everything runs under one ``--timeout``: failures print one line
 to stderr and exit 1, never hang.
 """
 
@@ -28,8 +31,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ._audio_out import AudioInterrupted, OutputAudioChunk
-from ._generated import (
+from .._audio_out import AudioInterrupted, OutputAudioChunk
+from .._generated import (
     ConversationItemInputAudioTranscriptionCompleted,
     ConversationItemInputAudioTranscriptionFailed,
     InputAudioBufferCommitted,
@@ -37,9 +40,10 @@ from ._generated import (
     ResponseOutputAudioTranscriptDelta,
     ResponseOutputAudioTranscriptDone,
 )
-from .audio import read_wav, write_wav
-from .errors import RealtimeError
-from .session import RealtimeSession
+from ..audio import read_wav, write_wav
+from ..errors import ConfigurationError, RealtimeError
+from ..session import RealtimeSession
+from ._local import add_speech_option, local_server_options
 
 __all__ = ["configure", "run"]
 
@@ -51,7 +55,8 @@ TRANSCRIPTION_MODEL = "gpt-4o-mini-transcribe"
 
 EPILOG = """\
 Without OPENAI_API_KEY in the environment (or with --local) the local Realtime server runs in this
-process: its model answers with your own audio, so the whole path works offline.
+process, so the whole path works offline: with the speech extra it hears your words and speaks its reply
+(offline recognition and synthesis); without it, or with --speech off, it answers with your own audio.
 
 exit status: 0 when the reply was written; 1 when the file cannot be read, the connection or the
 response fails, or no complete reply comes within --timeout; 2 for bad arguments.
@@ -81,6 +86,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--local", action="store_true", help="use the in-process local server even with a key"
     )
+    add_speech_option(parser)
     parser.add_argument("--model", default="gpt-realtime", help="model (default: gpt-realtime)")
     parser.add_argument("--voice", default=None, help="assistant voice (e.g. alloy, marin)")
     parser.add_argument("--instructions", default=None, help="instructions for the assistant")
@@ -111,9 +117,13 @@ async def run(args: argparse.Namespace) -> int:
     async with contextlib.AsyncExitStack() as stack:
         connect: dict[str, Any] = {"model": args.model}
         if args.local or not os.environ.get("OPENAI_API_KEY"):
-            from .server import LocalRealtimeServer
+            from ..server import LocalRealtimeServer
 
-            server = await stack.enter_async_context(LocalRealtimeServer())
+            try:
+                options = local_server_options(args.speech)
+            except ConfigurationError as exc:
+                return _fail(str(exc))
+            server = await stack.enter_async_context(LocalRealtimeServer(**options))
             connect.update(api_key=server.api_key, base_url=server.url)
             print(f"(local server at {server.url}; set OPENAI_API_KEY to talk to OpenAI)", flush=True)
         try:
@@ -155,12 +165,13 @@ class _Printer:
         self.committed: asyncio.Future[None] = loop.create_future()
         self.user_transcript: asyncio.Future[None] = loop.create_future()
         self._speaking = False
+        self._held: list[str] = []  # user lines that arrived in the middle of an assistant line
         session.on(ResponseOutputAudioTranscriptDelta, self._delta)
         session.on(ResponseOutputAudioTranscriptDone, self._line_end)
         session.on(ConversationItemInputAudioTranscriptionCompleted, self._user)
         session.on(ConversationItemInputAudioTranscriptionFailed, self._user_failed)
         session.on(InputAudioBufferCommitted, lambda _: _settle(self.committed, None))
-        session.on(ResponseDone, lambda e: _settle(self.done, e))
+        session.on(ResponseDone, self._response_done)
 
     def _delta(self, event: ResponseOutputAudioTranscriptDelta) -> None:
         if not self._speaking:
@@ -172,15 +183,31 @@ class _Printer:
         if self._speaking:
             print(flush=True)
             self._speaking = False
+        for line in self._held:
+            print(line, flush=True)
+        self._held.clear()
+
+    def _response_done(self, event: ResponseDone) -> None:
+        self._line_end(None)  # a cancelled reply never finishes its transcript
+        _settle(self.done, event)
+
+    def close(self) -> None:
+        """End the open line and print what was held back (the conversation is over)."""
+        self._line_end(None)
+
+    def _say(self, line: str) -> None:
+        # The input transcript often arrives while the reply's words stream: keep the reply's line whole.
+        if self._speaking:
+            self._held.append(line)
+        else:
+            print(line, flush=True)
 
     def _user(self, event: ConversationItemInputAudioTranscriptionCompleted) -> None:
-        self._line_end(None)
-        print(f"you: {event.transcript}", flush=True)
+        self._say(f"you: {event.transcript}")
         _settle(self.user_transcript, None)
 
     def _user_failed(self, event: ConversationItemInputAudioTranscriptionFailed) -> None:
-        self._line_end(None)
-        print(f"you: (transcription failed: {getattr(event.error, 'message', '?')})", flush=True)
+        self._say(f"you: (transcription failed: {getattr(event.error, 'message', '?')})")
         _settle(self.user_transcript, None)
 
 

@@ -25,13 +25,24 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-auth", action="store_true", help="accept any client, with or without a key")
     parser.add_argument("--pace", action="store_true", help="send audio deltas at real time")
     parser.add_argument("--record", type=Path, default=None, help="append every frame to this JSONL file")
+    from ._local import add_speech_option
+
+    add_speech_option(parser)
 
 
 async def _serve(args: argparse.Namespace) -> int:
-    from .server import LocalRealtimeServer
+    from ..errors import ConfigurationError
+    from ..server import LocalRealtimeServer
+    from ._local import local_server_options
 
+    try:
+        speech = local_server_options(args.speech)
+    except ConfigurationError as exc:
+        print(f"realtime-sdk serve: {exc}", file=sys.stderr)
+        return 1
     server = LocalRealtimeServer(
         None if args.no_auth else args.api_key,
+        **speech,
         host=args.host,
         port=args.port,
         pace_audio=args.pace,
@@ -46,20 +57,50 @@ async def _serve(args: argparse.Namespace) -> int:
 
 
 async def _talk(args: argparse.Namespace) -> int:
-    from . import _talk
+    from . import talk
 
-    return await _talk.run(args)
+    return await talk.run(args)
 
 
 def _talk_args(parser: argparse.ArgumentParser) -> None:
-    from . import _talk
+    from . import talk
 
-    _talk.configure(parser)
+    talk.configure(parser)
+
+
+async def _replay(args: argparse.Namespace) -> int:
+    from . import replay
+
+    return await replay.run(args)
+
+
+def _replay_args(parser: argparse.ArgumentParser) -> None:
+    from . import replay
+
+    replay.configure(parser)
+
+
+async def _chat(args: argparse.Namespace) -> int:
+    from . import chat
+
+    return await chat.run(args)
+
+
+def _chat_args(parser: argparse.ArgumentParser) -> None:
+    from . import chat
+
+    chat.configure(parser)
 
 
 COMMANDS: dict[str, tuple[str, Configure, Run]] = {
     "serve": ("run the local Realtime server (offline, speaks the GA protocol)", _serve_args, _serve),
+    "chat": (
+        "a live spoken (or --text typed) conversation through microphone and speaker",
+        _chat_args,
+        _chat,
+    ),
     "talk": ("say a WAV file to the assistant, write its spoken reply to a WAV file", _talk_args, _talk),
+    "replay": ("print a recorded cassette's conversation and write its audio to WAV", _replay_args, _replay),
 }
 
 
@@ -82,7 +123,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run(args))
     except KeyboardInterrupt:
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())
