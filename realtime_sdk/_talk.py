@@ -28,7 +28,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ._audio_out import AudioInterrupted, OutputAudioChunk
 from ._generated import (
     ConversationItemInputAudioTranscriptionCompleted,
     ConversationItemInputAudioTranscriptionFailed,
@@ -39,7 +38,7 @@ from ._generated import (
 )
 from .audio import read_wav, write_wav
 from .errors import RealtimeError
-from .session import RealtimeSession
+from .session import AudioInterrupted, OutputAudioChunk, RealtimeSession
 
 __all__ = ["configure", "run"]
 

@@ -42,21 +42,22 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._generated import (
+from .._generated import (
     RealtimeConversationItemFunctionCall,
     ResponseCreated,
     ResponseDone,
     ResponseFunctionCallArgumentsDone,
     ResponseOutputItemDone,
 )
-from .errors import ConfigurationError, ConnectionClosed, RealtimeError, ResponseChainError
-from .events import AnyServerEvent
-from .local_events import LocalEvent, ToolCallFinished, ToolCallStarted
-from .tools import Tool, ToolCall, ToolRegistry, ToolResult, encode_output, run_tool
+from ..errors import ConfigurationError, ConnectionClosed, RealtimeError, ResponseChainError
+from ..events import AnyServerEvent
+from ..local_events import LocalEvent, ToolCallFinished, ToolCallStarted
+from ..tools import Tool, ToolCall, ToolRegistry, ToolResult, encode_output
+from ._run_tool import run_tool
 
 if TYPE_CHECKING:
     from ._responses import ResponseHandle
-    from .session import RealtimeSession
+    from ._session import RealtimeSession
 
 __all__ = ["ToolRunner"]
 

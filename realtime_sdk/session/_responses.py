@@ -27,8 +27,8 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
-from ._audio_formats import default_sample_rate
-from ._generated import (
+from .._audio_formats import default_sample_rate
+from .._generated import (
     RealtimeConversationItemMessage,
     RealtimeResponse,
     RealtimeResponseStatusDetails,
@@ -39,10 +39,10 @@ from ._generated import (
     ResponseOutputAudioTranscriptDelta,
     ResponseOutputTextDelta,
 )
+from ..audio import AUDIO_FORMATS, AudioFormat, Encoding, from_wire, sample_rate_of
+from ..errors import ResponseFailedError
+from ..events import AnyServerEvent
 from ._streams import EventStream
-from .audio import AUDIO_FORMATS, AudioFormat, Encoding, from_wire, sample_rate_of
-from .errors import ResponseFailedError
-from .events import AnyServerEvent
 
 __all__ = ["METADATA_KEY", "ResponseHandle", "new_tag"]
 

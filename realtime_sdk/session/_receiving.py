@@ -15,11 +15,11 @@ from typing import Any, TypeVar, overload
 
 from msgspec import UNSET
 
+from ..errors import ConfigurationError
+from ..events import AnyServerEvent
+from ..local_events import SessionEvent
 from ._handlers import ItemHandler, handler_key
 from ._state import SessionState
-from .errors import ConfigurationError
-from .events import AnyServerEvent
-from .local_events import SessionEvent
 
 __all__ = ["Receiving"]
 

@@ -29,10 +29,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from msgspec import UNSET
 
-from ._audio_formats import default_sample_rate
-from ._audio_out import AudioInterrupted, OutputAudioStream, PlaybackTracker
-from ._audio_send import DEFAULT_CHUNK_MS, AudioSender
-from ._generated import (
+from .._audio_formats import default_sample_rate
+from .._generated import (
     ConversationItemDelete,
     ConversationItemTruncate,
     InputAudioBufferSpeechStarted,
@@ -41,14 +39,16 @@ from ._generated import (
     ResponseOutputAudioDelta,
     ResponseOutputAudioDone,
 )
-from .audio import AUDIO_FORMATS, AudioChunk, AudioFormat, Encoding, Quality
-from .errors import ConfigurationError, ConnectionClosed, RealtimeError
-from .events import AnyServerEvent, ClientEvent
+from ..audio import AUDIO_FORMATS, AudioChunk, AudioFormat, Encoding, Quality
+from ..errors import ConfigurationError, ConnectionClosed, RealtimeError
+from ..events import AnyServerEvent, ClientEvent
+from ._audio_out import AudioInterrupted, OutputAudioStream, PlaybackTracker
+from ._audio_send import DEFAULT_CHUNK_MS, AudioSender
 
 if TYPE_CHECKING:
-    from ._generated import InputAudioBufferCommitted
+    from .._generated import InputAudioBufferCommitted
     from ._responses import ResponseHandle
-    from .session import RealtimeSession
+    from ._session import RealtimeSession
 
 __all__ = ["AudioIO", "PushToTalk"]
 

@@ -25,7 +25,7 @@ import logging
 from collections import deque
 from typing import Generic, TypeVar
 
-from .errors import EventsDroppedError
+from ..errors import EventsDroppedError
 
 __all__ = ["EventStream"]
 

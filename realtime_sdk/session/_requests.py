@@ -31,19 +31,19 @@ import aiohttp
 import msgspec
 from msgspec import UNSET
 
-from ._generated import (
+from .._generated import (
     ConversationItemCreate,
     RealtimeResponseCreateParams,
     RealtimeSessionCreateRequestGA,
     ResponseCreate,
     SessionUpdate,
 )
+from ..errors import ConfigurationError, ConnectionClosed, RealtimeError, RequestTimeoutError
+from ..events import ClientEvent, encode
 from ._handlers import describe
 from ._responses import ResponseHandle, merge_metadata, new_tag
 from ._state import SessionState
 from ._waiters import Waiter
-from .errors import ConfigurationError, ConnectionClosed, RealtimeError, RequestTimeoutError
-from .events import ClientEvent, encode
 
 __all__ = ["Requests"]
 

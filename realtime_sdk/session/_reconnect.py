@@ -45,7 +45,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from ._generated import (
+from .._generated import (
     ConversationItemAdded,
     ConversationItemCreate,
     ConversationItemCreated,
@@ -57,8 +57,8 @@ from ._generated import (
     SessionCreated,
     SessionUpdated,
 )
-from .conversation import Conversation
-from .errors import (
+from ..conversation import Conversation
+from ..errors import (
     AuthenticationError,
     ConnectError,
     ConnectionClosed,
@@ -69,11 +69,11 @@ from .errors import (
     RealtimeError,
     ServerError,
 )
-from .events import AnyServerEvent, ClientEvent
-from .local_events import Reconnected
+from ..events import AnyServerEvent, ClientEvent
+from ..local_events import Reconnected
 
 if TYPE_CHECKING:
-    from .session import RealtimeSession
+    from ._session import RealtimeSession
 
 __all__ = ["ReconnectPolicy", "Reconnector", "abandoned_responses"]
 

@@ -24,8 +24,8 @@ from typing import Any
 
 import msgspec
 
-from ._generated import ConversationItemAdded, ConversationItemCreated, ConversationItemDone
-from .events import AnyServerEvent, UnknownServerEvent
+from .._generated import ConversationItemAdded, ConversationItemCreated, ConversationItemDone
+from ..events import AnyServerEvent, UnknownServerEvent
 
 __all__ = ["ITEM_EVENTS", "HandlerRegistry", "ItemHandler", "describe", "handler_key"]
 

@@ -26,15 +26,15 @@ from typing import Any, Literal, cast
 
 import aiohttp
 
+from .._generated import Error, ResponseCreated, ResponseDone, SessionCreated, SessionUpdated
+from ..errors import ConnectionClosed, RealtimeError
+from ..events import AnyServerEvent, UnknownServerEvent, decode
+from ..local_events import LocalEvent
 from ._connect import open_websocket
-from ._generated import Error, ResponseCreated, ResponseDone, SessionCreated, SessionUpdated
 from ._handlers import describe
 from ._reconnect import abandoned_responses
 from ._responses import METADATA_KEY
 from ._state import SessionState
-from .errors import ConnectionClosed, RealtimeError
-from .events import AnyServerEvent, UnknownServerEvent, decode
-from .local_events import LocalEvent
 
 __all__ = ["Reader"]
 

@@ -24,10 +24,14 @@ from typing import TYPE_CHECKING, Literal
 
 import aiohttp
 
-from ._generated import RealtimeSessionCreateRequestGA
-from .types import ServerSession
+from .._generated import RealtimeSessionCreateRequestGA
+from ..types import ServerSession
 
 if TYPE_CHECKING:
+    from ..conversation import Conversation, HistoryItem
+    from ..errors import RealtimeError
+    from ..events import AnyServerEvent
+    from ..local_events import SessionEvent
     from ._audio_io import AudioIO
     from ._connect import Endpoint
     from ._handlers import HandlerRegistry
@@ -37,10 +41,6 @@ if TYPE_CHECKING:
     from ._streams import EventStream
     from ._tool_runner import ToolRunner
     from ._waiters import Waiters
-    from .conversation import Conversation, HistoryItem
-    from .errors import RealtimeError
-    from .events import AnyServerEvent
-    from .local_events import SessionEvent
 
 __all__ = ["SessionState"]
 

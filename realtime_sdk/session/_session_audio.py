@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-from ._audio_formats import default_sample_rate
+from .._audio_formats import default_sample_rate
+from ..audio import AudioChunk, Encoding, Quality
+from ..events import ClientEvent
 from ._audio_io import InterruptCallback, PushToTalk
 from ._audio_out import OutputAudioStream, PlaybackTracker
 from ._state import SessionState
-from .audio import AudioChunk, Encoding, Quality
-from .events import ClientEvent
 
 if TYPE_CHECKING:
-    from .session import RealtimeSession
+    from ._session import RealtimeSession
 
 __all__ = ["SessionAudio"]
 

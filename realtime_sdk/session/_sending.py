@@ -23,8 +23,8 @@ from typing import Any, Literal
 
 import msgspec
 
-from . import _config
-from ._generated import (
+from .. import _config
+from .._generated import (
     ConversationItemAdded,
     ConversationItemCreate,
     ConversationItemCreated,
@@ -43,13 +43,13 @@ from ._generated import (
     SessionUpdate,
     SessionUpdated,
 )
+from ..conversation import text_message
+from ..errors import RealtimeError, ResponseActiveError, ServerError
+from ..events import ClientEvent
+from ..tools import ToolCall, ToolRegistry
+from ..types import ServerSession
 from ._requests import Requests
 from ._responses import ResponseHandle
-from .conversation import text_message
-from .errors import RealtimeError, ResponseActiveError, ServerError
-from .events import ClientEvent
-from .tools import ToolCall, ToolRegistry
-from .types import ServerSession
 
 __all__ = ["Sending"]
 
