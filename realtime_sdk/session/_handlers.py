@@ -106,6 +106,10 @@ class HandlerRegistry:
         for handler in handlers:
             self._run(handler, (self._owner, item_id, item))
 
+    def call(self, handler: Callable[..., Any], *args: Any) -> None:
+        """Run one callback the way handlers run: sync inline, async as a tracked task, faults logged."""
+        self._run(handler, args)
+
     def _run(self, handler: Callable[..., Any], args: tuple[Any, ...]) -> None:
         try:
             result = handler(*args)

@@ -241,7 +241,7 @@ class Reconnector:
     def _quiet(self) -> bool:
         session = self._session
         return (
-            not session._active
+            not session._book.active
             and not session._create_lock.locked()
             and session._tools.idle
             and not session.conversation.speaking

@@ -93,6 +93,11 @@ class EventStream(Generic[T]):
         self._notify()
 
     @property
+    def has_consumers(self) -> bool:
+        """Whether an iterator is alive (a producer may skip building what nobody will read)."""
+        return self._consumers > 0
+
+    @property
     def finished(self) -> bool:
         return self._finished
 

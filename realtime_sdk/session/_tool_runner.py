@@ -137,7 +137,7 @@ class ToolRunner:
                 if call is not None:
                     self._ready(dataclasses.replace(call, response_id=rid))
             batch = self._batches.get(rid)
-            handle = self._session._handles_by_id.get(rid)
+            handle = self._session._handle_for(rid)
             if batch is None:
                 if handle is not None:
                     handle._follow(None)  # no call to answer: the end of its chain
@@ -153,7 +153,7 @@ class ToolRunner:
     def _ready(self, call: ToolCall | None) -> None:
         if call is None or call.call_id in self._taken or call.response_id is None:
             return
-        if call.response_id not in self._session._active:
+        if not self._session._book.is_active(call.response_id):
             log.debug("call %s of out-of-band response %s left to the app", call.call_id, call.response_id)
             return
         self._taken.add(call.call_id)
