@@ -40,7 +40,7 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from .._generated import (
     RealtimeConversationItemFunctionCall,
@@ -56,8 +56,41 @@ from ..tools import Tool, ToolCall, ToolRegistry, ToolResult, encode_output
 from ._run_tool import run_tool
 
 if TYPE_CHECKING:
+    from .._generated import RealtimeConversationItem, RealtimeResponseCreateParams
+    from ..conversation import Conversation
+    from ..protocol import ResponseBook
     from ._responses import ResponseHandle
-    from ._session import RealtimeSession
+
+
+class ToolHost(Protocol):
+    """What the runner needs from the session (stated here, so this module never imports it)."""
+
+    conversation: Conversation
+    _book: ResponseBook
+    _closed: RealtimeError | None
+
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def _reconnecting(self) -> bool: ...
+    def _handle_for(self, response_id: str) -> ResponseHandle | None: ...
+    async def _emit(self, event: LocalEvent) -> None: ...
+    async def _wait_idle(self) -> None: ...
+    async def add_item(
+        self,
+        item: RealtimeConversationItem | str,
+        *,
+        previous_item_id: str | None = None,
+        role: Literal["user", "system", "assistant"] = "user",
+    ) -> RealtimeConversationItem: ...
+    async def create_response(
+        self,
+        params: RealtimeResponseCreateParams | None = None,
+        *,
+        on_active: Literal["wait", "raise"] | None = None,
+        **fields: Any,
+    ) -> ResponseHandle: ...
+
 
 __all__ = ["ToolRunner"]
 
@@ -78,7 +111,7 @@ class _Batch:
 class ToolRunner:
     def __init__(
         self,
-        session: RealtimeSession,
+        session: ToolHost,
         registry: ToolRegistry,
         *,
         auto_execute: bool,
