@@ -36,10 +36,10 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 
 from realtime_sdk import _generated as gen
-from realtime_sdk._audio_out import OutputAudioStream
-from realtime_sdk._audio_send import AudioSender
 from realtime_sdk.conversation import Conversation
 from realtime_sdk.events import decode, encode
+from realtime_sdk.session._audio_out import OutputAudioStream
+from realtime_sdk.session._audio_send import AudioSender
 
 SECONDS = 20
 APPEND_BYTES = 24 * 40 * 2

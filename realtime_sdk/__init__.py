@@ -9,10 +9,6 @@
 """
 
 from . import errors, events, types
-from ._audio_io import PushToTalk
-from ._audio_out import AudioInterrupted, OutputAudioChunk, OutputAudioStream, PlaybackTracker
-from ._reconnect import ReconnectPolicy
-from .client_secrets import ClientSecret, create_client_secret
 from .conversation import text_message
 from .errors import (
     AuthenticationError,
@@ -36,7 +32,19 @@ from .errors import (
 )
 from .events import UnknownServerEvent
 from .local_events import Reconnected, SessionEvent, ToolCallFinished, ToolCallStarted
-from .session import RealtimeSession, ResponseHandle, SessionOptions
+from .session import (
+    AudioInterrupted,
+    ClientSecret,
+    OutputAudioChunk,
+    OutputAudioStream,
+    PlaybackTracker,
+    PushToTalk,
+    RealtimeSession,
+    ReconnectPolicy,
+    ResponseHandle,
+    SessionOptions,
+    create_client_secret,
+)
 from .tools import Tool, ToolCall, ToolRegistry, ToolResult, tool
 from .types import (
     AudioConfiguration,

@@ -26,7 +26,8 @@ for a struct built from the signature, so what the function receives has the ann
 structs are structs, enums are enum members). A validation failure becomes a readable message for the
 model (``ToolArgumentsError``). Unknown extra arguments are ignored.
 
-:func:`run_tool` is the one asynchronous helper: it awaits async functions, runs sync ones in a worker
+:func:`run_tool` (defined in the edge, ``session/_run_tool.py``, and importable from here) is the one
+asynchronous helper: it awaits async functions, runs sync ones in a worker
 thread (``asyncio.to_thread``), and turns *every* failure — unknown tool, invalid arguments, an
 exception, the timeout — into a :class:`ToolResult` with ``is_error`` set and an output the model can
 read. It never raises except for cancellation of the caller. A sync function that outlives its timeout
@@ -40,7 +41,6 @@ as does a failure. Errors are JSON objects ``{"error": "..."}``.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import enum
 import functools
@@ -48,7 +48,7 @@ import inspect
 import re
 import types
 import typing
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, overload
 
@@ -72,7 +72,7 @@ __all__ = [
     "ToolCall",
     "ToolRegistry",
     "ToolResult",
-    "run_tool",
+    "run_tool",  # noqa: F822 - provided by __getattr__ below (the edge defines it)
     "tool",
 ]
 
@@ -637,57 +637,17 @@ def encode_output(value: object) -> str:
         raise TypeError(f"a {type(value).__name__} result cannot be sent as JSON: {exc}") from None
 
 
-async def run_tool(
-    tools: Tool | ToolRegistry | Mapping[str, Tool] | None,
-    call: ToolCall,
-    timeout: float | None = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - a per-call limit, applied inside
-) -> ToolResult:
-    """Run one call to completion; every failure becomes an error result, never an exception.
-
-    ``tools`` is the tool itself, or where to look it up by ``call.name``. ``timeout`` (seconds, or
-    ``None`` for none) is overridden by the tool's own ``timeout`` when it has one.
-    """
-    found: Tool | None
-    if isinstance(tools, Tool):
-        found = tools if tools.name == call.name else None
-    elif tools is None:
-        found = None
-    else:
-        found = tools.get(call.name)
-    if found is None:
-        return ToolResult.error(call, f"unknown tool {call.name!r}")
-    try:
-        kwargs = found.parse_arguments(call.arguments)
-    except ToolArgumentsError as exc:
-        return ToolResult.error(call, str(exc))
-    limit = found.timeout if found.timeout is not None else timeout
-    try:
-        async with asyncio.timeout(limit) as scope:
-            value = await _call(found, kwargs)
-    except TimeoutError:
-        if scope.expired():
-            return ToolResult.error(call, f"tool {call.name} timed out after {limit:g} s")
-        return ToolResult.error(call, f"tool {call.name} failed: TimeoutError")
-    except Exception as exc:
-        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        return ToolResult.error(call, f"tool {call.name} failed: {detail}")
-    try:
-        result = ToolResult.ok(call, value)
-    except TypeError as exc:
-        return ToolResult.error(call, f"tool {call.name} returned a result that is not JSON: {exc}")
-    if len(result.output) > MAX_OUTPUT_CHARS:
-        return ToolResult.error(
-            call,
-            f"tool {call.name} returned {len(result.output)} characters, more than the {MAX_OUTPUT_CHARS} "
-            "an output may carry; ask for less",
-        )
-    return result
+# ``run_tool`` runs a tool on the event loop, so it lives in the edge (``session/_run_tool.py``), the only
+# layer that may import asyncio.  Importing it from here keeps working; resolved on first use so that this
+# pure module does not import the edge (which imports this module) at import time.
+RunTool = Callable[
+    [Tool | ToolRegistry | Mapping[str, Tool] | None, ToolCall, float | None], Awaitable[ToolResult]
+]
 
 
-async def _call(t: Tool, kwargs: dict[str, Any]) -> Any:
-    if t.is_async:
-        return await t.fn(**kwargs)
-    value = await asyncio.to_thread(t.fn, **kwargs)
-    if inspect.isawaitable(value):  # a sync wrapper that returns a coroutine
-        return await value
-    return value
+def __getattr__(name: str) -> RunTool:
+    if name == "run_tool":
+        from .session._run_tool import run_tool
+
+        return run_tool
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,10 +26,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from .._audio_out import AudioInterrupted, OutputAudioChunk
 from .._generated import ResponseOutputTextDelta, ResponseOutputTextDone
 from ..errors import ConfigurationError, RealtimeError
-from ..session import RealtimeSession
+from ..session import AudioInterrupted, OutputAudioChunk, RealtimeSession
 from ._devices import AudioDevice, SoundDevice, list_devices
 from ._local import add_speech_option, local_server_options
 from .talk import TRANSCRIPTION_MODEL, VAD_SILENCE_MS, _Printer

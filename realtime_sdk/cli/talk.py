@@ -31,7 +31,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .._audio_out import AudioInterrupted, OutputAudioChunk
 from .._generated import (
     ConversationItemInputAudioTranscriptionCompleted,
     ConversationItemInputAudioTranscriptionFailed,
@@ -42,7 +41,7 @@ from .._generated import (
 )
 from ..audio import read_wav, write_wav
 from ..errors import ConfigurationError, RealtimeError
-from ..session import RealtimeSession
+from ..session import AudioInterrupted, OutputAudioChunk, RealtimeSession
 from ._local import add_speech_option, local_server_options
 
 __all__ = ["configure", "run"]

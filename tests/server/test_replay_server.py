@@ -19,7 +19,6 @@ import pytest
 from aiohttp import WSMsgType, web
 
 from realtime_sdk import RealtimeSession, SessionProperties
-from realtime_sdk._audio_out import OutputAudioChunk
 from realtime_sdk.audio import read_wav, sample_wav_path
 from realtime_sdk.errors import RealtimeError
 from realtime_sdk.events import (
@@ -30,6 +29,7 @@ from realtime_sdk.events import (
 from realtime_sdk.recording import Cassette, Header, Record, Recorder, read_cassette
 from realtime_sdk.server import LocalRealtimeServer, ReplayDivergence, ReplayServer, Reply, ScriptedModel
 from realtime_sdk.server._codec import tone
+from realtime_sdk.session import OutputAudioChunk
 
 KEY = "sk-proxy-secret-4f1e"
 TEXT_ONLY = SessionProperties(output_modalities=["text"])

@@ -319,7 +319,7 @@ async def _scenario(plan: list[Frame | Op | Control], ending: str | None = None)
                     pass
             assert not guard.expired()
             assert len(session._waiters) == 0
-            assert not session._handles_by_tag and not session._handles_by_id
+            assert not session._handles
     finally:
         logging.getLogger("realtime_sdk").removeHandler(log)
     assert asyncio.all_tasks() - before == set()

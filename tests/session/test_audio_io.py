@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from realtime_sdk import ConfigurationError, ConnectionClosed, RealtimeSession
-from realtime_sdk._audio_out import AudioInterrupted, OutputAudioChunk, PlaybackTracker
-from realtime_sdk._audio_send import AudioSender
 from realtime_sdk._generated import InputAudioBufferAppend, InputAudioBufferCommit
 from realtime_sdk.audio import ulaw_decode, ulaw_encode
 from realtime_sdk.server import LocalRealtimeServer, Reply, ScriptedModel
+from realtime_sdk.session._audio_out import AudioInterrupted, OutputAudioChunk, PlaybackTracker
+from realtime_sdk.session._audio_send import AudioSender
 
 from .conftest import KEY
 

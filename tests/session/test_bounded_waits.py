@@ -17,6 +17,7 @@ from realtime_sdk import (
     ConnectTimeoutError,
     RealtimeSession,
     RequestTimeoutError,
+    ResponseHandle,
     ServerError,
 )
 from realtime_sdk._generated import SessionUpdate
@@ -132,16 +133,21 @@ async def test_cancelled_create_response_leaves_no_tag_and_the_response_is_track
     async with LocalRealtimeServer(KEY, model=model) as server:
         async with asyncio.timeout(10), RealtimeSession(KEY, base_url=server.url) as s:
             conn = server.connections[0]
+            started: list[ResponseHandle] = []
+            s.on_response(started.append)
             await cancel_once_sent(conn, s.create_response())
             conn.resume()
-            # response.created still arrives: the response counts as active, so the next create waits.
-            await until(lambda: s._active)
+            # response.created still arrives (its handle is announced): the response counts as active,
+            # so the next create waits.
+            await until(lambda: len(started) == 1)
+            assert not started[0].started_by_server
             queued = asyncio.create_task(s.create_response())
             await until(lambda: s._idle_waiters)
             model.gate.set()
             second = await queued
             assert (await second.done()).status == "completed"
-            assert not s._handles_by_tag and not s._handles_by_id and len(s._waiters) == 0
+            assert not s._handles and len(s._waiters) == 0
+            assert (await started[0].done()).status == "completed"
 
 
 async def test_cancelled_refused_create_response_drops_its_tag(
@@ -149,10 +155,10 @@ async def test_cancelled_refused_create_response_drops_its_tag(
 ) -> None:
     conn = server.connections[0]
     await cancel_once_sent(conn, session.create_response(conversation="bogus"))
-    assert session._handles_by_tag  # sent: kept for its answer
+    assert session._handles  # sent: kept for its answer
     conn.resume()
     await session.add_item("round trip")  # answered after the refusal
-    await until(lambda: not session._handles_by_tag and len(session._waiters) == 0)
+    await until(lambda: not session._handles and len(session._waiters) == 0)
 
 
 async def test_cancelled_handle_done_does_not_cancel_the_response(session: RealtimeSession) -> None:

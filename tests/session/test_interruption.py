@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from realtime_sdk import RealtimeSession
-from realtime_sdk._audio_out import AudioInterrupted, OutputAudioChunk, OutputAudioStream
 from realtime_sdk._generated import (
     ConversationItemDelete,
     ConversationItemTruncate,
@@ -23,6 +22,7 @@ from realtime_sdk._generated import (
     ResponseCancel,
 )
 from realtime_sdk.server import LocalRealtimeServer, Reply, ScriptedModel
+from realtime_sdk.session._audio_out import AudioInterrupted, OutputAudioChunk, OutputAudioStream
 
 from .conftest import KEY
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from realtime_sdk import EventsDroppedError, RealtimeSession, UnknownServerEvent, _reader, _requests
+from realtime_sdk import EventsDroppedError, RealtimeSession, UnknownServerEvent
 from realtime_sdk._generated import (
     ConversationItemAdded,
     ConversationItemDone,
@@ -17,6 +17,7 @@ from realtime_sdk._generated import (
     ResponseOutputAudioTranscriptDelta,
 )
 from realtime_sdk.server import LocalRealtimeServer
+from realtime_sdk.session import _reader, _requests
 
 from .conftest import KEY, until
 

@@ -17,7 +17,7 @@ from realtime_sdk import (
 )
 from realtime_sdk import types as sdk_types
 from realtime_sdk._config import as_properties, diff, merge, normalise
-from realtime_sdk._streams import EventStream
+from realtime_sdk.session._streams import EventStream
 
 from .conftest import until
 

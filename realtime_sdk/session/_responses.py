@@ -27,8 +27,8 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
-from ._audio_formats import default_sample_rate
-from ._generated import (
+from .._audio_formats import default_sample_rate
+from .._generated import (
     RealtimeConversationItemMessage,
     RealtimeResponse,
     RealtimeResponseStatusDetails,
@@ -39,15 +39,13 @@ from ._generated import (
     ResponseOutputAudioTranscriptDelta,
     ResponseOutputTextDelta,
 )
+from ..audio import AUDIO_FORMATS, AudioFormat, Encoding, from_wire, sample_rate_of
+from ..errors import ResponseFailedError
+from ..events import AnyServerEvent
+from ..protocol import METADATA_KEY
 from ._streams import EventStream
-from .audio import AUDIO_FORMATS, AudioFormat, Encoding, from_wire, sample_rate_of
-from .errors import ResponseFailedError
-from .events import AnyServerEvent
 
 __all__ = ["METADATA_KEY", "ResponseHandle", "new_tag"]
-
-METADATA_KEY = "sdk_response_id"
-"""The response metadata key the SDK uses to recognise its own responses in ``response.created``."""
 
 
 def new_tag() -> str:
@@ -61,6 +59,8 @@ class ResponseHandle:
         self.tag = tag
         self.out_of_band = out_of_band
         """True when the response runs outside the default conversation (``conversation="none"``)."""
+        self.started_by_server = False
+        """True for a response the app did not ask for (server VAD, a commit that starts one...)."""
         self.id: str | None = None
         """The server's response id, known once ``response.created`` arrived."""
         self.response: RealtimeResponse | None = None

@@ -12,7 +12,7 @@ only when) ``session.updated`` answers it, at the moment the reader resolves the
 caller stopped waiting, so the SDK's picture of the configuration (what later updates are diffed against
 and what a reconnect sends again) never drifts from the server's.
 
-``create_response`` never races: a second response waits for the active one (``_active``, kept by the
+``create_response`` never races: a second response waits for the active one (``protocol.ResponseBook``, fed by the
 reader from ``response.created`` / ``response.done``) under a lock, unless out of band.
 """
 
@@ -23,8 +23,8 @@ from typing import Any, Literal
 
 import msgspec
 
-from . import _config
-from ._generated import (
+from .. import _config
+from .._generated import (
     ConversationItemAdded,
     ConversationItemCreate,
     ConversationItemCreated,
@@ -43,13 +43,13 @@ from ._generated import (
     SessionUpdate,
     SessionUpdated,
 )
+from ..conversation import text_message
+from ..errors import RealtimeError, ResponseActiveError, ServerError
+from ..events import ClientEvent
+from ..tools import ToolCall, ToolRegistry
+from ..types import ServerSession
 from ._requests import Requests
 from ._responses import ResponseHandle
-from .conversation import text_message
-from .errors import RealtimeError, ResponseActiveError, ServerError
-from .events import ClientEvent
-from .tools import ToolCall, ToolRegistry
-from .types import ServerSession
 
 __all__ = ["Sending"]
 
@@ -189,11 +189,11 @@ class Sending(Requests):
         mode = on_active or self._on_active
         if out_of_band:
             return await self._start_response(params, out_of_band=True)
-        if mode == "raise" and (self._create_lock.locked() or self._active):
+        if mode == "raise" and (self._create_lock.locked() or self._book.active):
             raise ResponseActiveError("a response is active in the conversation")
         async with self._create_lock:
             while True:
-                if mode == "raise" and self._active:
+                if mode == "raise" and self._book.active:
                     raise ResponseActiveError("a response is active in the conversation")
                 await self._wait_idle()
                 try:
@@ -202,7 +202,7 @@ class Sending(Requests):
                     # Only possible when server VAD started a response in the same instant; its
                     # response.created has arrived by now (frames are ordered), so wait and go again.
                     # With no active response known there is nothing to wait for: never spin.
-                    if exc.code != _ALREADY_ACTIVE or mode == "raise" or not self._active:
+                    if exc.code != _ALREADY_ACTIVE or mode == "raise" or not self._book.active:
                         raise
 
     async def cancel_response(self, response_id: str | None = None) -> None:

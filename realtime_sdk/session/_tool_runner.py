@@ -40,23 +40,57 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
-from ._generated import (
+from .._generated import (
     RealtimeConversationItemFunctionCall,
     ResponseCreated,
     ResponseDone,
     ResponseFunctionCallArgumentsDone,
     ResponseOutputItemDone,
 )
-from .errors import ConfigurationError, ConnectionClosed, RealtimeError, ResponseChainError
-from .events import AnyServerEvent
-from .local_events import LocalEvent, ToolCallFinished, ToolCallStarted
-from .tools import Tool, ToolCall, ToolRegistry, ToolResult, encode_output, run_tool
+from ..errors import ConfigurationError, ConnectionClosed, RealtimeError, ResponseChainError
+from ..events import AnyServerEvent
+from ..local_events import LocalEvent, ToolCallFinished, ToolCallStarted
+from ..tools import Tool, ToolCall, ToolRegistry, ToolResult, encode_output
+from ._run_tool import run_tool
 
 if TYPE_CHECKING:
+    from .._generated import RealtimeConversationItem, RealtimeResponseCreateParams
+    from ..conversation import Conversation
+    from ..protocol import ResponseBook
     from ._responses import ResponseHandle
-    from .session import RealtimeSession
+
+
+class ToolHost(Protocol):
+    """What the runner needs from the session (stated here, so this module never imports it)."""
+
+    conversation: Conversation
+    _book: ResponseBook
+    _closed: RealtimeError | None
+
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def _reconnecting(self) -> bool: ...
+    def _handle_for(self, response_id: str) -> ResponseHandle | None: ...
+    async def _emit(self, event: LocalEvent) -> None: ...
+    async def _wait_idle(self) -> None: ...
+    async def add_item(
+        self,
+        item: RealtimeConversationItem | str,
+        *,
+        previous_item_id: str | None = None,
+        role: Literal["user", "system", "assistant"] = "user",
+    ) -> RealtimeConversationItem: ...
+    async def create_response(
+        self,
+        params: RealtimeResponseCreateParams | None = None,
+        *,
+        on_active: Literal["wait", "raise"] | None = None,
+        **fields: Any,
+    ) -> ResponseHandle: ...
+
 
 __all__ = ["ToolRunner"]
 
@@ -77,7 +111,7 @@ class _Batch:
 class ToolRunner:
     def __init__(
         self,
-        session: RealtimeSession,
+        session: ToolHost,
         registry: ToolRegistry,
         *,
         auto_execute: bool,
@@ -136,7 +170,7 @@ class ToolRunner:
                 if call is not None:
                     self._ready(dataclasses.replace(call, response_id=rid))
             batch = self._batches.get(rid)
-            handle = self._session._handles_by_id.get(rid)
+            handle = self._session._handle_for(rid)
             if batch is None:
                 if handle is not None:
                     handle._follow(None)  # no call to answer: the end of its chain
@@ -152,7 +186,7 @@ class ToolRunner:
     def _ready(self, call: ToolCall | None) -> None:
         if call is None or call.call_id in self._taken or call.response_id is None:
             return
-        if call.response_id not in self._session._active:
+        if not self._session._book.is_active(call.response_id):
             log.debug("call %s of out-of-band response %s left to the app", call.call_id, call.response_id)
             return
         self._taken.add(call.call_id)

@@ -31,19 +31,19 @@ import aiohttp
 import msgspec
 from msgspec import UNSET
 
-from ._generated import (
+from .._generated import (
     ConversationItemCreate,
     RealtimeResponseCreateParams,
     RealtimeSessionCreateRequestGA,
     ResponseCreate,
     SessionUpdate,
 )
+from ..errors import ConfigurationError, ConnectionClosed, RealtimeError, RequestTimeoutError
+from ..events import ClientEvent, encode
 from ._handlers import describe
 from ._responses import ResponseHandle, merge_metadata, new_tag
 from ._state import SessionState
 from ._waiters import Waiter
-from .errors import ConfigurationError, ConnectionClosed, RealtimeError, RequestTimeoutError
-from .events import ClientEvent, encode
 
 __all__ = ["Requests"]
 
@@ -189,7 +189,7 @@ class Requests(SessionState):
         race (``ServerError``), or stays silent (``RequestTimeoutError``).  No server can hang the caller.
         """
         limit = self._request_timeout
-        while self._active:
+        while self._book.active:
             if self._closed is not None:
                 raise self._closed
             fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -200,8 +200,8 @@ class Requests(SessionState):
             except TimeoutError:
                 assert limit is not None  # no limit, no timeout
                 if asyncio.get_running_loop().time() - self._last_event >= limit:
-                    log.warning("responses %s: nothing from the server for %s s", sorted(self._active), limit)
-                    self._active.clear()
+                    gone = self._book.presume_over()
+                    log.warning("responses %s: nothing from the server for %s s", sorted(gone), limit)
             finally:
                 if fut in self._idle_waiters:
                     self._idle_waiters.remove(fut)
@@ -218,10 +218,12 @@ class Requests(SessionState):
 
         def untag(created: asyncio.Future[Any]) -> None:
             # Refused (or the connection ended) before response.created: nothing will ever carry the tag.
-            if (created.cancelled() or created.exception()) and self._handles_by_tag.get(tag) is handle:
-                del self._handles_by_tag[tag]
+            if (created.cancelled() or created.exception()) and self._handles.get(tag) is handle:
+                del self._handles[tag]
+                self._book.withdraw(tag)
 
-        self._handles_by_tag[tag] = handle
+        self._handles[tag] = handle
+        self._book.expect(tag, out_of_band=out_of_band)
         handle._created.add_done_callback(untag)
         waiter = self._waiters.expect((), event_id=event_id, future=handle._created)
         try:

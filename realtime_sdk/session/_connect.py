@@ -25,7 +25,7 @@ from typing import Literal
 import aiohttp
 from yarl import URL
 
-from .errors import (
+from ..errors import (
     AuthenticationError,
     ConfigurationError,
     ConnectError,

@@ -24,8 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ._generated import Error
-from .errors import ServerError
+from .._generated import Error
+from ..errors import ServerError
 
 __all__ = ["HARMLESS_ERROR_CODES", "Waiter", "Waiters"]
 

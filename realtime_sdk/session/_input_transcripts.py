@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import asyncio
 
-from ._generated import (
+from .._generated import (
     ConversationItemInputAudioTranscriptionCompleted,
     ConversationItemInputAudioTranscriptionFailed,
 )
-from .errors import RequestTimeoutError, TranscriptionFailedError
-from .events import AnyServerEvent
+from ..errors import RequestTimeoutError, TranscriptionFailedError
+from ..events import AnyServerEvent
 
 __all__ = ["InputTranscripts"]
 

@@ -23,7 +23,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Final
 
-from .audio import (
+from ..audio import (
     AudioChunk,
     AudioFormat,
     Chunker,

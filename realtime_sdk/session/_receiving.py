@@ -15,11 +15,12 @@ from typing import Any, TypeVar, overload
 
 from msgspec import UNSET
 
+from ..errors import ConfigurationError
+from ..events import AnyServerEvent
+from ..local_events import SessionEvent
 from ._handlers import ItemHandler, handler_key
+from ._responses import ResponseHandle
 from ._state import SessionState
-from .errors import ConfigurationError
-from .events import AnyServerEvent
-from .local_events import SessionEvent
 
 __all__ = ["Receiving"]
 
@@ -108,6 +109,23 @@ class Receiving(SessionState):
                     "{'model': 'gpt-4o-mini-transcribe'}}}) first"
                 )
         return await self._input_transcripts.wait(item_id, content_index, timeout)
+
+    def responses(self) -> AsyncIterator[ResponseHandle]:
+        """``async for handle in session.responses()``: a handle for every response, whoever started it.
+
+        Yields each response's ``ResponseHandle`` as its ``response.created`` arrives: those the server
+        starts (server VAD, ``push_to_talk``, a commit), those ``create_response`` asks for, the SDK's tool
+        follow-ups.  ``handle.started_by_server`` tells them apart.  Responses that start while no
+        iteration is running are not kept for a later one.  An interrupted response ends with
+        ``done()`` reporting ``cancelled`` (or ``incomplete``).  Ends with the error that ended the
+        session (``ConnectionClosed``), like ``async for event in session``.
+        """
+        return self._response_stream.__aiter__()
+
+    def on_response(self, callback: Callable[[ResponseHandle], object]) -> Callable[[ResponseHandle], object]:
+        """Call ``callback(handle)`` for every new response (sync, or async: run as a task); a decorator."""
+        self._response_callbacks.append(callback)
+        return callback
 
     def add_observer(self, observer: Callable[[AnyServerEvent], None]) -> None:
         """Feed every decoded event, first and in order, to ``observer`` (conversation state, recorders)."""

@@ -43,9 +43,9 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from ._generated import (
+from .._generated import (
     ConversationItemAdded,
     ConversationItemCreate,
     ConversationItemCreated,
@@ -57,8 +57,8 @@ from ._generated import (
     SessionCreated,
     SessionUpdated,
 )
-from .conversation import Conversation
-from .errors import (
+from ..conversation import Conversation
+from ..errors import (
     AuthenticationError,
     ConnectError,
     ConnectionClosed,
@@ -69,11 +69,39 @@ from .errors import (
     RealtimeError,
     ServerError,
 )
-from .events import AnyServerEvent, ClientEvent
-from .local_events import Reconnected
+from ..events import AnyServerEvent, ClientEvent
+from ..local_events import LocalEvent, Reconnected
 
 if TYPE_CHECKING:
-    from .session import RealtimeSession
+    import aiohttp
+
+    from ..protocol import ResponseBook
+    from ..types import ServerSession
+    from ._tool_runner import ToolRunner
+
+
+class ReconnectHost(Protocol):
+    """What a reconnect needs from the session (stated here, so this module never imports it)."""
+
+    conversation: Conversation
+    server_session: ServerSession | None
+    _ws: aiohttp.ClientWebSocketResponse[Literal[False]] | None
+    _reader: asyncio.Task[None] | None
+    _connect_timeout: float | None
+    _closing: bool
+    _book: ResponseBook
+    _create_lock: asyncio.Lock
+    _tools: ToolRunner
+
+    def _connection_lost(self, closed: ConnectionClosed) -> tuple[str, ...]: ...
+    def _shutdown(self, exc: RealtimeError) -> None: ...
+    def _reopen(self) -> None: ...
+    async def _discard_connection(self) -> None: ...
+    async def _emit(self, event: LocalEvent) -> None: ...
+    async def _open(self) -> None: ...
+    async def _resend_configuration(self) -> None: ...
+    async def _create_items(self, events: list[ClientEvent], *, gated: bool) -> None: ...
+
 
 __all__ = ["ReconnectPolicy", "Reconnector", "abandoned_responses"]
 
@@ -137,7 +165,7 @@ def abandoned_responses(conversation: Conversation) -> list[ResponseDone]:
 
 
 class Reconnector:
-    def __init__(self, session: RealtimeSession, policy: ReconnectPolicy | None) -> None:
+    def __init__(self, session: ReconnectHost, policy: ReconnectPolicy | None) -> None:
         self._session = session
         self.policy = policy
         self.armed = False
@@ -241,7 +269,7 @@ class Reconnector:
     def _quiet(self) -> bool:
         session = self._session
         return (
-            not session._active
+            not session._book.active
             and not session._create_lock.locked()
             and session._tools.idle
             and not session.conversation.speaking

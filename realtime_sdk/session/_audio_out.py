@@ -35,9 +35,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ._audio_formats import ENCODING_SAMPLE_BYTES, default_sample_rate
-from .audio import AudioFormat, Encoding, OutputConverter, Quality
-from .errors import AudioFormatError
+from .._audio_formats import ENCODING_SAMPLE_BYTES, default_sample_rate
+from ..audio import AudioFormat, Encoding, OutputConverter, Quality
+from ..errors import AudioFormatError
 
 if TYPE_CHECKING:
     from collections.abc import Callable

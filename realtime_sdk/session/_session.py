@@ -34,11 +34,15 @@ from typing import Any, Literal, TypedDict, Unpack
 import aiohttp
 import msgspec
 
-from . import _config
+from .. import _config
+from .._generated import RealtimeSessionCreateRequestGA
+from ..conversation import Conversation, HistoryItem, history_events
+from ..errors import ConfigurationError, ConnectionClosed, ConnectTimeoutError, RealtimeError
+from ..protocol import ResponseBook
+from ..tools import DEFAULT_TIMEOUT, Tool, ToolRegistry
 from ._audio_io import AudioIO
 from ._audio_send import DEFAULT_CHUNK_MS
 from ._connect import Endpoint, TokenProvider, check_transport
-from ._generated import RealtimeSessionCreateRequestGA
 from ._handlers import HandlerRegistry
 from ._input_transcripts import InputTranscripts
 from ._reader import Reader
@@ -50,9 +54,6 @@ from ._session_audio import SessionAudio
 from ._streams import EventStream
 from ._tool_runner import ToolRunner
 from ._waiters import HARMLESS_ERROR_CODES, Waiters
-from .conversation import Conversation, HistoryItem, history_events
-from .errors import ConfigurationError, ConnectionClosed, ConnectTimeoutError, RealtimeError
-from .tools import DEFAULT_TIMEOUT, Tool, ToolRegistry
 
 __all__ = ["DEFAULT_URL", "HARMLESS_ERROR_CODES", "RealtimeSession", "ResponseHandle", "SessionOptions"]
 
@@ -219,9 +220,10 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         self._id_prefix = f"sdk_{secrets.token_hex(4)}_"
         self._events = EventStream(max_queued_events, name="session events")
         self._waiters = Waiters()
-        self._handles_by_tag = {}
-        self._handles_by_id = {}
-        self._active = set()
+        self._book = ResponseBook()
+        self._handles = {}
+        self._response_stream = EventStream(max_queued_events, name="session responses", warn=False)
+        self._response_callbacks = []
         self._idle_waiters = []
         self._create_lock = asyncio.Lock()
         self._handlers = HandlerRegistry(self)

@@ -8,17 +8,14 @@ purpose: they are the public API users and type checkers see.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
-from ._audio_formats import default_sample_rate
-from ._audio_io import InterruptCallback, PushToTalk
+from .._audio_formats import default_sample_rate
+from ..audio import AudioChunk, Encoding, Quality
+from ..events import ClientEvent
+from ._audio_io import AudioHost, InterruptCallback, PushToTalk
 from ._audio_out import OutputAudioStream, PlaybackTracker
 from ._state import SessionState
-from .audio import AudioChunk, Encoding, Quality
-from .events import ClientEvent
-
-if TYPE_CHECKING:
-    from .session import RealtimeSession
 
 __all__ = ["SessionAudio"]
 
@@ -116,7 +113,7 @@ class SessionAudio(SessionState):
         the turn is committed, ``turn.response`` is the handle of the response asked for and
         ``await turn.transcript()`` what the user said."""
         return PushToTalk(
-            cast("RealtimeSession", self),
+            cast("AudioHost", self),
             self._audio_io,
             interrupt=interrupt,
             response_fields=response_fields,

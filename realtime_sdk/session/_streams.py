@@ -25,7 +25,7 @@ import logging
 from collections import deque
 from typing import Generic, TypeVar
 
-from .errors import EventsDroppedError
+from ..errors import EventsDroppedError
 
 __all__ = ["EventStream"]
 
@@ -91,6 +91,11 @@ class EventStream(Generic[T]):
             self._buf.append(_Gap(self._dropped))
             self._dropped = 0
         self._notify()
+
+    @property
+    def has_consumers(self) -> bool:
+        """Whether an iterator is alive (a producer may skip building what nobody will read)."""
+        return self._consumers > 0
 
     @property
     def finished(self) -> bool:

@@ -26,15 +26,16 @@ from typing import Any, Literal, cast
 
 import aiohttp
 
+from .._generated import Error, ResponseCreated, SessionCreated, SessionUpdated
+from ..errors import ConnectionClosed, RealtimeError
+from ..events import AnyServerEvent, UnknownServerEvent, decode
+from ..local_events import LocalEvent
+from ..protocol import Routed, Started
 from ._connect import open_websocket
-from ._generated import Error, ResponseCreated, ResponseDone, SessionCreated, SessionUpdated
 from ._handlers import describe
 from ._reconnect import abandoned_responses
-from ._responses import METADATA_KEY
+from ._responses import ResponseHandle
 from ._state import SessionState
-from .errors import ConnectionClosed, RealtimeError
-from .events import AnyServerEvent, UnknownServerEvent, decode
-from .local_events import LocalEvent
 
 __all__ = ["Reader"]
 
@@ -119,33 +120,42 @@ class Reader(SessionState):
             await self._emit(notice)
 
     async def _route_response(self, event: AnyServerEvent) -> None:
-        if isinstance(event, ResponseCreated):
-            response = event.response
-            meta = response.metadata if isinstance(response.metadata, dict) else {}
-            tag = meta.get(METADATA_KEY)
-            handle = self._handles_by_tag.pop(tag, None) if isinstance(tag, str) else None
-            rid = response.id if isinstance(response.id, str) else None
-            if handle is not None:
-                handle._bind(event)
-                if rid is not None:
-                    self._handles_by_id[rid] = handle
-                await handle._feed(event)
-            if rid is not None and not (handle is not None and handle.out_of_band):
-                self._active.add(rid)
-        elif isinstance(event, ResponseDone):
-            rid = event.response.id if isinstance(event.response.id, str) else None
-            handle = self._handles_by_id.pop(rid, None) if rid is not None else None
+        out = self._book.receive(event)
+        if out is None:
+            return
+        if isinstance(out, Routed):
+            handle = self._handles.get(out.key)
             if handle is not None:
                 await handle._feed(event)
-            if rid is not None:
-                self._active.discard(rid)
-            if not self._active:
+        elif isinstance(out, Started):
+            assert isinstance(event, ResponseCreated)
+            handle = self._handles.get(out.key)
+            if handle is None:  # started by the server (VAD, a commit, a reconnect): a handle all the same
+                handle = ResponseHandle(out.key, out_of_band=out.out_of_band, maxsize=self._maxsize)
+                handle.started_by_server = True
+                self._handles[out.key] = handle
+            handle._bind(event)
+            if out.response_id is None:
+                del self._handles[out.key]  # nothing can be routed to it by id
+            await handle._feed(event)
+            await self._announce(handle)
+        else:
+            handle = self._handles.pop(out.key, None) if out.key is not None else None
+            if handle is not None:
+                await handle._feed(event)
+            if out.idle:
                 _settle(self._idle_waiters, None)
-        elif self._handles_by_id:
-            rid = getattr(event, "response_id", None)
-            handle = self._handles_by_id.get(rid) if isinstance(rid, str) else None
-            if handle is not None:
-                await handle._feed(event)
+
+    def _handle_for(self, response_id: str) -> ResponseHandle | None:
+        key = self._book.key_of(response_id)
+        return self._handles.get(key) if key is not None else None
+
+    async def _announce(self, handle: ResponseHandle) -> None:
+        """A new response's handle, to ``session.responses()`` iterators and ``on_response`` callbacks."""
+        for callback in self._response_callbacks:
+            self._handlers.call(callback, handle)
+        if self._response_stream.has_consumers:
+            await self._response_stream.put(handle)
 
     async def _emit(self, event: LocalEvent) -> None:
         """An SDK event: to the handlers and the session stream, like a server event."""
@@ -171,10 +181,10 @@ class Reader(SessionState):
         """Every request, response handle and transcript wait of the connection fails with ``exc``."""
         self._waiters.fail_all(exc)
         self._input_transcripts.fail_all(exc)
-        handles = {id(h): h for h in (*self._handles_by_tag.values(), *self._handles_by_id.values())}
-        self._handles_by_tag.clear()
-        self._handles_by_id.clear()
-        for handle in handles.values():
+        handles = list(self._handles.values())
+        self._handles.clear()
+        self._book.connection_lost()
+        for handle in handles:
             handle._fail(exc)
 
     def _shutdown(self, exc: RealtimeError) -> None:
@@ -188,6 +198,7 @@ class Reader(SessionState):
         self._fail_requests(exc)
         _settle(self._idle_waiters, exc)
         self._events.close(exc)
+        self._response_stream.close(exc)
         self._audio_io.close(exc)
 
     def _connection_lost(self, closed: ConnectionClosed) -> tuple[str, ...]:
@@ -202,7 +213,6 @@ class Reader(SessionState):
             # complete calls of a lost response on the new connection.
             self.conversation.receive(done)
             self._tools.observe(done)
-        self._active.clear()
         _settle(self._idle_waiters, None)
         return tuple(d.response.id for d in lost if isinstance(d.response.id, str))
 

@@ -25,14 +25,12 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 from msgspec import UNSET
 
-from ._audio_formats import default_sample_rate
-from ._audio_out import AudioInterrupted, OutputAudioStream, PlaybackTracker
-from ._audio_send import DEFAULT_CHUNK_MS, AudioSender
-from ._generated import (
+from .._audio_formats import default_sample_rate
+from .._generated import (
     ConversationItemDelete,
     ConversationItemTruncate,
     InputAudioBufferSpeechStarted,
@@ -41,14 +39,48 @@ from ._generated import (
     ResponseOutputAudioDelta,
     ResponseOutputAudioDone,
 )
-from .audio import AUDIO_FORMATS, AudioChunk, AudioFormat, Encoding, Quality
-from .errors import ConfigurationError, ConnectionClosed, RealtimeError
-from .events import AnyServerEvent, ClientEvent
+from ..audio import AUDIO_FORMATS, AudioChunk, AudioFormat, Encoding, Quality
+from ..errors import ConfigurationError, ConnectionClosed, RealtimeError
+from ..events import AnyServerEvent, ClientEvent
+from ._audio_out import AudioInterrupted, OutputAudioStream, PlaybackTracker
+from ._audio_send import DEFAULT_CHUNK_MS, AudioSender
 
 if TYPE_CHECKING:
-    from ._generated import InputAudioBufferCommitted
+    from .._generated import InputAudioBufferCommitted, RealtimeResponseCreateParams
+    from ..conversation import Conversation
+    from ..types import ServerSession
+    from ._handlers import HandlerRegistry
     from ._responses import ResponseHandle
-    from .session import RealtimeSession
+
+
+class AudioHost(Protocol):
+    """What the audio pipeline and a push-to-talk turn need from the session (never the session itself)."""
+
+    conversation: Conversation
+    server_session: ServerSession | None
+    _handlers: HandlerRegistry
+
+    @property
+    def closed(self) -> bool: ...
+    async def send(self, event: ClientEvent) -> str: ...
+    async def append_audio(self, audio: bytes) -> None: ...
+    async def clear_audio(self) -> None: ...
+    async def commit_audio(self) -> InputAudioBufferCommitted: ...
+    async def input_transcript(
+        self,
+        item_id: str,
+        *,
+        content_index: int = 0,
+        timeout: float | None = 30.0,  # noqa: ASYNC109 - the session's own signature
+    ) -> str: ...
+    async def create_response(
+        self,
+        params: RealtimeResponseCreateParams | None = None,
+        *,
+        on_active: Literal["wait", "raise"] | None = None,
+        **fields: Any,
+    ) -> ResponseHandle: ...
+
 
 __all__ = ["AudioIO", "PushToTalk"]
 
@@ -64,7 +96,7 @@ def _format_of(fmt: object) -> AudioFormat | None:
 
 class AudioIO:
     def __init__(
-        self, session: RealtimeSession, *, chunk_ms: float = DEFAULT_CHUNK_MS, start_paused: bool = False
+        self, session: AudioHost, *, chunk_ms: float = DEFAULT_CHUNK_MS, start_paused: bool = False
     ) -> None:
         self._session = session
         self.sender = AudioSender(self._append, self.input_format, chunk_ms=chunk_ms, paused=start_paused)
@@ -237,7 +269,7 @@ class PushToTalk:
     """
 
     def __init__(
-        self, session: RealtimeSession, io: AudioIO, *, interrupt: bool, response_fields: dict[str, Any]
+        self, session: AudioHost, io: AudioIO, *, interrupt: bool, response_fields: dict[str, Any]
     ) -> None:
         self._session = session
         self._io = io

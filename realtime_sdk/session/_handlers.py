@@ -24,8 +24,8 @@ from typing import Any
 
 import msgspec
 
-from ._generated import ConversationItemAdded, ConversationItemCreated, ConversationItemDone
-from .events import AnyServerEvent, UnknownServerEvent
+from .._generated import ConversationItemAdded, ConversationItemCreated, ConversationItemDone
+from ..events import AnyServerEvent, UnknownServerEvent
 
 __all__ = ["ITEM_EVENTS", "HandlerRegistry", "ItemHandler", "describe", "handler_key"]
 
@@ -105,6 +105,10 @@ class HandlerRegistry:
     def _call_items(self, handlers: list[ItemHandler], item_id: str, item: Any) -> None:
         for handler in handlers:
             self._run(handler, (self._owner, item_id, item))
+
+    def call(self, handler: Callable[..., Any], *args: Any) -> None:
+        """Run one callback the way handlers run: sync inline, async as a tracked task, faults logged."""
+        self._run(handler, args)
 
     def _run(self, handler: Callable[..., Any], args: tuple[Any, ...]) -> None:
         try:

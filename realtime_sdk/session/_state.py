@@ -24,10 +24,15 @@ from typing import TYPE_CHECKING, Literal
 
 import aiohttp
 
-from ._generated import RealtimeSessionCreateRequestGA
-from .types import ServerSession
+from .._generated import RealtimeSessionCreateRequestGA
+from ..protocol import ResponseBook
+from ..types import ServerSession
 
 if TYPE_CHECKING:
+    from ..conversation import Conversation, HistoryItem
+    from ..errors import RealtimeError
+    from ..events import AnyServerEvent
+    from ..local_events import SessionEvent
     from ._audio_io import AudioIO
     from ._connect import Endpoint
     from ._handlers import HandlerRegistry
@@ -37,10 +42,6 @@ if TYPE_CHECKING:
     from ._streams import EventStream
     from ._tool_runner import ToolRunner
     from ._waiters import Waiters
-    from .conversation import Conversation, HistoryItem
-    from .errors import RealtimeError
-    from .events import AnyServerEvent
-    from .local_events import SessionEvent
 
 __all__ = ["SessionState"]
 
@@ -78,10 +79,13 @@ class SessionState:
     _ids: itertools.count[int]
     _id_prefix: str
     _waiters: Waiters
-    _handles_by_tag: dict[str, ResponseHandle]
-    _handles_by_id: dict[str, ResponseHandle]
-    _active: set[str]
-    """Ids of responses active in the default conversation (``response.created`` without ``.done``)."""
+    _book: ResponseBook
+    """Which responses exist, which the app asked for, which are active (``protocol/_responses.py``)."""
+    _handles: dict[str, ResponseHandle]
+    """The handle of each response the book knows, by the book's key."""
+    _response_stream: EventStream[ResponseHandle]
+    """``session.responses()``: every new handle, while somebody iterates."""
+    _response_callbacks: list[Callable[[ResponseHandle], object]]
     _idle_waiters: list[asyncio.Future[None]]
     _create_lock: asyncio.Lock
     _config: RealtimeSessionCreateRequestGA

@@ -1,0 +1,10 @@
+"""The client side of a Realtime session as state, without I/O: events in, decisions out.
+
+Nothing here imports asyncio or aiohttp, starts a thread or reads a clock; the edge (``session/``) feeds
+server events in order and turns the outputs into futures, handles and streams.  See
+``docs/architecture.md`` for the contract.
+"""
+
+from ._responses import METADATA_KEY, Ended, ResponseBook, Routed, Started
+
+__all__ = ["METADATA_KEY", "Ended", "ResponseBook", "Routed", "Started"]
