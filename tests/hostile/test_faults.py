@@ -27,6 +27,7 @@ from realtime_sdk import (
     ReconnectPolicy,
     ServerError,
     UnknownServerEvent,
+    text_message,
 )
 
 from .judge import BOUND, KEY, PREFIX, judged
@@ -562,3 +563,134 @@ async def test_cancelling_close_leaves_nothing_and_close_again_is_clean() -> Non
         except asyncio.CancelledError:
             pass
         await judge.bounded(s.close(), BOUND, "a second close()")
+
+
+async def test_ping_then_reset() -> None:
+    async def rude(peer: Peer) -> None:
+        await greet(peer)
+        await peer.recv_type("session.update")
+        await peer.raw(frame(PING, b"bye"))
+        peer.drop()
+
+    async with HostileServer(rude) as srv, judged(srv) as judge:
+        s = judge.track(session(srv.url))
+        await judge.bounded(s.connect())
+        exc = await judge.raises(s.update_session({"instructions": "x"}), BOUND, "update during a reset")
+        assert isinstance(exc, ConnectionClosed)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="observed: heartbeat failure closes the session, the blocked sender stays blocked"
+)
+async def test_heartbeat_failure_wakes_a_blocked_sender() -> None:
+    stop = asyncio.Event()
+
+    async def deaf(peer: Peer) -> None:
+        await greet(peer)
+        await stop.wait()  # reads nothing, answers no ping
+
+    heartbeat = 0.5
+    async with HostileServer(deaf, rcvbuf=4096) as srv, judged(srv) as judge:
+        s = judge.track(session(srv.url, close_timeout=1.0, heartbeat=heartbeat))
+        await judge.bounded(s.connect())
+
+        async def flood() -> None:
+            while True:
+                await s.send_audio(b"\0\0" * 24000 * 2)
+
+        try:
+            exc = await judge.raises(
+                flood(), 2 * heartbeat + 1.0 + BOUND, "a sender when the heartbeat fails"
+            )
+        finally:
+            stop.set()
+        assert isinstance(exc, ConnectionClosed)
+
+
+# -- the end of a session while it reconnects or restores -----------------------------------------------
+
+
+async def test_close_during_a_rollover() -> None:
+    second = asyncio.Event()
+
+    async def rolling(peer: Peer) -> None:
+        await peer.accept()
+        if len(srv.connections) == 1:
+            await peer.send(greeting(expires_in=10.0))  # a rollover is due at once
+            await answer(peer)
+        else:
+            second.set()
+            await peer.recv()  # the replacement never greets: the rollover is in progress
+
+    async with HostileServer(rolling) as srv, judged(srv) as judge:
+        s = judge.track(session(srv.url, reconnect=ReconnectPolicy(), close_timeout=1.0))
+        await judge.bounded(s.connect())
+        await judge.bounded(second.wait(), BOUND, "the rollover's new connection")
+        await judge.bounded(s.close(), 1.0 + BOUND, "close() during a rollover")
+        await judge.bounded(s.close(), 1.0 + BOUND, "a second close()")
+
+
+async def test_history_cut_by_a_drop_leaves_no_unretrieved_future() -> None:
+    async def cutting(peer: Peer) -> None:
+        await greet(peer)
+        seen = 0
+        while (event := await peer.recv()) is not None:
+            if event.get("type") == "conversation.item.create":
+                seen += 1
+                if seen == 2:
+                    peer.drop()
+                    return
+                item = {"object": "realtime.item", "status": "completed", **event["item"]}
+                await peer.send(
+                    {
+                        "type": "conversation.item.added",
+                        "event_id": "e",
+                        "previous_item_id": None,
+                        "item": item,
+                    }
+                )
+
+    history = [text_message("user", f"message {i}") for i in range(4)]
+    async with HostileServer(cutting) as srv, judged(srv) as judge:
+        s = judge.track(session(srv.url, history=history))
+        exc = await judge.raises(s.connect(), BOUND, "connect with history cut by a drop")
+        assert isinstance(exc, ConnectionClosed)
+
+
+async def test_restore_cut_by_a_drop_leaves_no_unretrieved_future() -> None:
+    async def scenario(peer: Peer) -> None:
+        await peer.accept()
+        await peer.send(greeting())
+        n = len(srv.connections)
+        count = 0
+        while (event := await peer.recv()) is not None:
+            if event.get("type") == "conversation.item.create":
+                count += 1
+                if n == 1 and count == 3:
+                    peer.drop()  # the first connection ends after the app's third item
+                    return
+                if n == 2 and count == 2:
+                    peer.drop()  # the restore is cut halfway
+                    return
+                item = {"object": "realtime.item", "status": "completed", **event["item"]}
+                await peer.send(
+                    {
+                        "type": "conversation.item.added",
+                        "event_id": "e",
+                        "previous_item_id": None,
+                        "item": item,
+                    }
+                )
+
+    policy = ReconnectPolicy(base_delay=0.01, max_delay=0.02, max_attempts=2)
+    async with HostileServer(scenario) as srv, judged(srv) as judge:
+        s = judge.track(session(srv.url, reconnect=policy, request_timeout=1.0))
+        await judge.bounded(s.connect())
+        await judge.bounded(s.add_item("one"))
+        await judge.bounded(s.add_item("two"))
+        try:
+            await judge.bounded(s.add_item("three"), 3 * BOUND, "an add_item across a cut restore")
+        except RealtimeError:
+            pass
+        await judge.close(s)
+        assert len(srv.connections) >= 2, "the scenario did not reach a restore"
