@@ -51,7 +51,7 @@ async def greet(peer: Peer, **kw: Any) -> None:
 
 
 @pytest.mark.xfail(
-    strict=True, reason="observed: send_audio into a full socket still blocked after 12 s (no send timeout)"
+    strict=True, reason="observed: send_audio into a full socket still blocked after 7 s (no send timeout)"
 )
 async def test_server_that_stops_reading_does_not_wedge_the_sender() -> None:
     stop = asyncio.Event()
@@ -68,8 +68,8 @@ async def test_server_that_stops_reading_does_not_wedge_the_sender() -> None:
             while True:
                 await s.send_audio(b"\0\0" * 24000 * 2)  # two seconds a call
 
-        # A send timeout of a few seconds, then a typed error; 10 s is "a few" plus the bound, generously.
-        exc = await judge.raises(flood(), 10.0 + BOUND, "a send into a full socket")
+        # A send timeout of a few seconds (at most 5 by default), then a typed error.
+        exc = await judge.raises(flood(), 5.0 + BOUND, "a send into a full socket")
         assert isinstance(exc, RealtimeError)
         stop.set()
 
@@ -440,7 +440,7 @@ async def test_expiry_inside_the_rollover_margin_is_no_reconnect_storm() -> None
 
 @pytest.mark.xfail(
     strict=True,
-    reason="observed: add_item whose sending makes the server drop: still re-sending after 6 s, no typed error",
+    reason="observed: add_item whose sending makes the server drop: still re-sending after 4 s, no typed error",
 )
 async def test_a_request_that_kills_connections_fails_typed() -> None:
     async def poisoned(peer: Peer, event: dict[str, Any]) -> None:
@@ -454,7 +454,7 @@ async def test_a_request_that_kills_connections_fails_typed() -> None:
     async with HostileServer(scenario) as srv, judged(srv) as judge:
         s = judge.track(session(srv.url, reconnect=policy))
         await judge.bounded(s.connect())
-        exc = await judge.raises(s.add_item("poison"), 3 * BOUND, "a request that drops the server")
+        exc = await judge.raises(s.add_item("poison"), 2 * BOUND, "a request that drops the server")
         assert isinstance(exc, RealtimeError)
         assert len(srv.connections) <= 3, f"the request killed {len(srv.connections) - 1} connections"
 
