@@ -694,3 +694,17 @@ async def test_restore_cut_by_a_drop_leaves_no_unretrieved_future() -> None:
             pass
         await judge.close(s)
         assert len(srv.connections) >= 2, "the scenario did not reach a restore"
+
+
+async def test_client_secret_refusal_echoing_a_shortened_key_is_redacted() -> None:
+    from realtime_sdk import create_client_secret
+
+    async def refusing(peer: Peer) -> None:
+        body = {"error": {"message": f"Incorrect API key provided: {PREFIX}****{KEY[-4:]}.", "type": "x"}}
+        await peer.http(401, json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+
+    async with HostileServer(refusing) as srv, judged(srv) as judge:
+        base = f"http://127.0.0.1:{srv.port}/v1"
+        exc = await judge.raises(create_client_secret(api_key=KEY, base_url=base), BOUND, "a refused mint")
+        assert isinstance(exc, ConnectError) and exc.status == 401
+        assert "sk-<redacted>" in str(exc)
