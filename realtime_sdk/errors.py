@@ -22,13 +22,28 @@
         ├── ResponseFailedError    a response ended with status ``failed`` (``response``)
         └── TranscriptionFailedError  a user item's input transcription failed (``item_id``)
 
+``redact`` hides key-like runs in text that came from a server; ``ServerError`` applies it to its message.
+
 aiohttp's exceptions never reach the caller: they are translated at the edge, in ``_connect.py`` (the
 handshake) and ``_requests.py`` (sending).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Literal
+
+_SECRET = re.compile(r"\b(sk-|ek_)[A-Za-z0-9_\-*]{3,}")
+"""An OpenAI key (``sk-``...) or ephemeral key (``ek_``...), whole or shortened with asterisks."""
+
+
+def redact(text: str) -> str:
+    """``text`` with every run that looks like an API key (``sk-``/``ek_`` and what follows) hidden.
+
+    Servers echo a shortened key in their error messages ("Incorrect API key provided: sk-abc...xyz"); a
+    20-character prefix is enough to narrow a search, so the whole run goes, only the kind stays.
+    """
+    return _SECRET.sub(lambda m: f"{m.group(1)}<redacted>", text)
 
 
 class RealtimeError(Exception):
@@ -108,6 +123,8 @@ class ServerError(RealtimeError):
         param: str | None = None,
         event_id: str | None = None,
     ) -> None:
+        # Whatever the server wrote goes through redact(): it may quote the key it was given.
+        message = redact(message)
         super().__init__(f"{code or type or 'error'}: {message}")
         self.message = message
         self.code = code

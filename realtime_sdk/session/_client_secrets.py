@@ -14,7 +14,7 @@ import msgspec
 from yarl import URL
 
 from .._generated import RealtimeSessionCreateRequestGA
-from ..errors import ConfigurationError, ConnectError, ConnectTimeoutError
+from ..errors import ConfigurationError, ConnectError, ConnectTimeoutError, redact
 from ._connect import check_transport, error_for_status
 
 __all__ = ["ClientSecret", "create_client_secret"]
@@ -74,7 +74,7 @@ async def create_client_secret(
                 exc = error_for_status(resp.status, url)
                 detail = _error_message(payload)
                 if detail:
-                    detail = detail.replace(key, "<api key>")
+                    detail = redact(detail.replace(key, "<api key>"))
                     exc.args = (f"{exc.args[0]}: {detail}",)
                 raise exc
         return msgspec.json.decode(payload, type=ClientSecret)

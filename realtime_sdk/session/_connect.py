@@ -8,7 +8,9 @@ which a later reconnect relies on).  ``check_transport`` refuses to send any cre
 (``ws://`` or ``http://``) to a host that is not loopback unless the caller opted in.
 
 ``error_for_status`` is the one place an HTTP status becomes a typed error; the websocket handshake and
-the client-secret POST both use it.  ``open_websocket`` applies the aiohttp settings the SDK depends on:
+the client-secret POST both use it.  The handshake never follows a redirect (aiohttp would re-send every
+header but ``Authorization`` to the new origin) and its errors never chain to aiohttp's exception (which
+holds the request headers).  ``open_websocket`` applies the aiohttp settings the SDK depends on:
 a 16 MiB message limit (the default 4 MiB closes the socket with 1009 on a large ``session.updated``),
 a heartbeat, no receive timeout (the reader waits as long as the connection lives), text frames as bytes.
 """
@@ -34,6 +36,7 @@ from ..errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    redact,
 )
 
 __all__ = [
@@ -42,6 +45,7 @@ __all__ = [
     "TokenProvider",
     "check_transport",
     "error_for_status",
+    "has_credential_header",
     "open_websocket",
 ]
 
@@ -183,6 +187,48 @@ def error_for_status(status: int, where: URL) -> ConnectError:
     return ConnectError(message, status=status)
 
 
+CREDENTIAL_HEADERS = frozenset({"authorization", "api-key", "proxy-authorization", "openai-api-key"})
+"""Header names that carry a secret, whoever set them (``api_key=``, a token provider, or ``headers=``)."""
+
+
+def has_credential_header(headers: Mapping[str, str]) -> bool:
+    return any(name.lower() in CREDENTIAL_HEADERS for name in headers)
+
+
+class _Redirected(Exception):
+    """The handshake was answered with a redirect; raised from the trace hook before it is followed."""
+
+    def __init__(self, status: int, location: str) -> None:
+        super().__init__(status)
+        self.status = status
+        self.location = location
+
+
+async def _refuse_redirect(
+    _session: aiohttp.ClientSession, _ctx: object, params: aiohttp.TraceRequestRedirectParams
+) -> None:
+    # aiohttp would follow it with the same headers; it strips only Authorization across origins, so an
+    # Azure api-key (or any headers= secret) would travel on, even from wss:// down to http://.
+    location = params.response.headers.get("Location", "")
+    params.response.close()
+    raise _Redirected(params.response.status, location)
+
+
+def _handshake_client(http: aiohttp.ClientSession) -> aiohttp.ClientSession:
+    """A client for the handshake alone: ``http``'s connector (its pool, TLS and proxy settings) and
+    defaults, plus a hook that refuses redirects.  aiohttp's ``ws_connect`` has no ``allow_redirects``."""
+    trace = aiohttp.TraceConfig()
+    trace.on_request_redirect.append(_refuse_redirect)
+    return aiohttp.ClientSession(
+        connector=http.connector,
+        connector_owner=False,
+        headers=http.headers,
+        cookie_jar=http.cookie_jar,
+        trust_env=http.trust_env,
+        trace_configs=[trace],
+    )
+
+
 async def open_websocket(
     http: aiohttp.ClientSession,
     endpoint: Endpoint,
@@ -191,13 +237,24 @@ async def open_websocket(
     handshake_timeout: float | None,
     heartbeat: float | None,
     ws_close_timeout: float,
+    allow_insecure: bool = False,
 ) -> aiohttp.ClientWebSocketResponse[Literal[False]]:
-    """The handshake.  Every aiohttp failure leaves here as a ``ConnectError`` (or subclass)."""
+    """The handshake.  Every aiohttp failure leaves here as a ``ConnectError`` (or subclass).
+
+    Redirects are refused, not followed (``ConnectError`` naming the status).  The error is raised outside
+    the ``except`` block that caught aiohttp's: its exception holds the request headers, credential
+    included, and ``from None`` would only hide it (``__context__`` would still reach it).
+    """
+    if has_credential_header(headers):
+        check_transport(endpoint.url, has_credential=True, allow_insecure=allow_insecure)
     all_headers = dict(headers)
     all_headers.update(await endpoint.credential())
+    failure: ConnectError
+    client = _handshake_client(http)
+    place = endpoint.url.with_query(None)
     try:
         async with asyncio.timeout(handshake_timeout):
-            return await http.ws_connect(
+            return await client.ws_connect(
                 endpoint.url,
                 headers=all_headers,
                 heartbeat=heartbeat,
@@ -205,14 +262,21 @@ async def open_websocket(
                 decode_text=False,
                 timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=ws_close_timeout),
             )
+    except _Redirected as exc:
+        target = URL(exc.location)
+        where = f" to {target.with_query(None)}" if exc.location else ""
+        failure = ConnectError(
+            f"HTTP {exc.status} from {place}: redirected{where}; the handshake does not follow redirects "
+            "(the credential would go along): connect to the final URL directly",
+            status=exc.status,
+        )
     except aiohttp.WSServerHandshakeError as exc:
-        # `from None`: aiohttp's exception holds the request headers, credential included.
-        raise error_for_status(exc.status, endpoint.url) from None
+        failure = error_for_status(exc.status, endpoint.url)
     except TimeoutError:
-        raise ConnectTimeoutError(
-            f"no websocket handshake from {endpoint.url.with_query(None)} within {handshake_timeout} s"
-        ) from None
+        failure = ConnectTimeoutError(f"no websocket handshake from {place} within {handshake_timeout} s")
     except aiohttp.ClientError as exc:
-        raise ConnectError(
-            f"cannot connect to {endpoint.url.with_query(None)}: {type(exc).__name__}: {exc}"
-        ) from None
+        failure = ConnectError(f"cannot connect to {place}: {type(exc).__name__}: {redact(str(exc))}")
+    finally:
+        # The websocket keeps its connection; this client only lent the connector.
+        await client.close()
+    raise failure from None  # outside the except blocks: no __context__ either
