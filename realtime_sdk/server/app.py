@@ -27,10 +27,12 @@ import msgspec
 from aiohttp import web
 
 from .._generated import RealtimeSessionCreateRequestGA
+from ._calls import LocalCalls
 from ._errors import ClientError
 from ._faults import FaultRule
 from ._ids import new_id
 from ._session_config import default_session, merge
+from ._translation import LocalTranslations
 from .connection import ServerConnection, record_line
 from .models import EchoModel, Model
 
@@ -105,6 +107,8 @@ class LocalRealtimeServer:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._record: IO[bytes] | None = None
+        self.calls = LocalCalls(self)
+        self.translations = LocalTranslations(self)
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def __aenter__(self) -> LocalRealtimeServer:
@@ -116,6 +120,8 @@ class LocalRealtimeServer:
 
     async def start(self) -> None:
         app = web.Application()
+        self.calls.register(app)
+        self.translations.register(app)
         app.router.add_route("*", "/{tail:.*}", self._route)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()

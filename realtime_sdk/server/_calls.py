@@ -1,0 +1,287 @@
+"""Calls on the local server: WebRTC offers, incoming SIP calls and their control endpoints.
+
+Routes (the real service's paths, authenticated like the websocket):
+
+- ``POST /v1/realtime/calls``: an SDP offer (``application/sdp``, or a multipart form with ``sdp`` and
+  ``session``) → ``201`` with an SDP answer and ``Location: /v1/realtime/calls/<call_id>``; the call is live.
+- ``POST /v1/realtime/calls/{call_id}/accept | reject | refer | hangup``: ``200`` with an empty body; a call
+  the server does not know is ``404`` with an OpenAI-style error body, a call in the wrong state ``400``.
+
+There is no SIP trunk: a test makes a phone call ring with ``ring(webhook_url)``, which posts a signed
+``realtime.call.incoming`` to the app's webhook, Standard Webhooks style, with ``webhook_secret``.  A call's
+life: ``ringing`` → ``active`` (accept; a WebRTC call starts here) → ``ended`` (hangup, or after a refer);
+``ringing`` → ``rejected``.  Hanging up closes the call's sideband websockets.  ``send_dtmf`` makes the
+caller press keys: ``input_audio_buffer.dtmf_event_received`` on every sideband of the call.
+
+The real service's wording of these HTTP errors is not recorded; the shape (type, code, param) is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+import aiohttp
+import msgspec
+from aiohttp import web
+
+from .._calls_wire import RealtimeCallReferRequest, RealtimeCallRejectRequest
+from .._generated import InputAudioBufferDtmfEventReceived, RealtimeSessionCreateRequestGA
+from ._ids import new_id
+from ._sdp import SdpError, answer_for
+
+if TYPE_CHECKING:
+    from .app import LocalRealtimeServer
+    from .connection import ServerConnection
+
+__all__ = ["LocalCall", "LocalCalls"]
+
+CallState = Literal["ringing", "active", "rejected", "ended"]
+_T = TypeVar("_T")
+_PATHS = ("/v1", "/openai/v1")
+
+
+@dataclass
+class LocalCall:
+    """One call as the server sees it; tests read it through ``server.calls``."""
+
+    call_id: str
+    kind: Literal["sip", "webrtc"]
+    state: CallState
+    session: RealtimeSessionCreateRequestGA | None = None
+    """The configuration the call was accepted (or created) with; a sideband starts from it."""
+    sdp_offer: str | None = None
+    sdp_answer: str | None = None
+    sip_headers: list[dict[str, str]] = field(default_factory=list)
+    reject_status: int | None = None
+    referred_to: list[str] = field(default_factory=list)
+    webhook_status: int | None = None
+    """The HTTP status the app's webhook answered ``ring`` with."""
+
+
+class LocalCalls:
+    """The server's calls, by id.  ``webhook_secret`` signs the incoming-call webhooks."""
+
+    def __init__(self, server: LocalRealtimeServer) -> None:
+        self._server = server
+        self.calls: dict[str, LocalCall] = {}
+        self.webhook_secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+        self._changed = asyncio.Condition()
+
+    def register(self, app: web.Application) -> None:
+        """Add the call routes to ``app`` (before its catch-all route)."""
+        for prefix in _PATHS:
+            app.router.add_post(prefix + "/realtime/calls", self._create)
+            app.router.add_post(prefix + "/realtime/calls/{call_id}/{action}", self._control)
+
+    def get(self, call_id: str) -> LocalCall | None:
+        return self.calls.get(call_id)
+
+    async def wait_for_state(self, call_id: str, *states: CallState) -> LocalCall:
+        """The call, once it exists and is in one of ``states``."""
+        async with self._changed:
+            await self._changed.wait_for(
+                lambda: call_id in self.calls and self.calls[call_id].state in states
+            )
+        return self.calls[call_id]
+
+    # -- what a test does ----------------------------------------------------------------------
+    async def ring(
+        self,
+        webhook_url: str,
+        *,
+        sip_headers: list[dict[str, str]] | None = None,
+        secret: str | None = None,
+    ) -> LocalCall:
+        """A phone call arrives: post a signed ``realtime.call.incoming`` to ``webhook_url``.
+
+        Returns the ringing call (``webhook_status`` is the app's answer).  ``secret`` overrides
+        ``webhook_secret`` for this delivery (a test of a wrong secret)."""
+        headers = sip_headers if sip_headers is not None else _default_sip_headers()
+        call = LocalCall(new_id("rtc"), "sip", "ringing", sip_headers=headers)
+        await self._put(call)
+        event = {
+            "object": "event",
+            "id": new_id("evt"),
+            "type": "realtime.call.incoming",
+            "created_at": int(time.time()),
+            "data": {"call_id": call.call_id, "sip_headers": headers},
+        }
+        body = msgspec.json.encode(event)
+        signed = sign(body, secret if secret is not None else self.webhook_secret)
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(webhook_url, data=body, headers={**signed, "Content-Type": "application/json"}) as resp,
+        ):
+            await resp.read()
+            call.webhook_status = resp.status
+        return call
+
+    def send_dtmf(self, call_id: str, digits: str) -> int:
+        """The caller presses ``digits``: one ``dtmf_event_received`` per key on each open sideband.
+
+        Returns the number of sidebands that got them."""
+        targets = self._sidebands(call_id)
+        for conn in targets:
+            for digit in digits:
+                conn.send(InputAudioBufferDtmfEventReceived(event=digit, received_at=int(time.time())))
+        return len(targets)
+
+    # -- routes --------------------------------------------------------------------------------
+    async def _create(self, request: web.Request) -> web.StreamResponse:
+        refused, initial = self._server._authenticate(request)
+        if refused is not None:
+            return refused
+        try:
+            offer, session = await _read_offer(request)
+            answer = answer_for(offer)
+        except SdpError as exc:
+            return _error(400, f"Invalid SDP offer: {exc}", "invalid_offer", "sdp")
+        except _BadRequest as exc:
+            return _error(400, exc.message, exc.code, exc.param)
+        call = LocalCall(
+            new_id("rtc"), "webrtc", "active", session=session or initial, sdp_offer=offer, sdp_answer=answer
+        )
+        await self._put(call)
+        prefix = "/openai/v1" if request.path.startswith("/openai/") else "/v1"
+        return web.Response(
+            status=201,
+            text=answer,
+            content_type="application/sdp",
+            headers={"Location": f"{prefix}/realtime/calls/{call.call_id}"},
+        )
+
+    async def _control(self, request: web.Request) -> web.StreamResponse:
+        refused, _ = self._server._authenticate(request)
+        if refused is not None:
+            return refused
+        action = request.match_info["action"]
+        if action not in ("accept", "reject", "refer", "hangup"):
+            return _error(404, f"Invalid URL (POST {request.path})", None, None)
+        call = self.calls.get(request.match_info["call_id"])
+        if call is None:
+            return _error(
+                404, f"Call '{request.match_info['call_id']}' not found.", "call_not_found", "call_id"
+            )
+        try:
+            raw = await request.read()
+            if action == "accept":
+                self._expect(call, "ringing", action)
+                call.session = _decode(raw, RealtimeSessionCreateRequestGA, "session")
+                call.state = "active"
+            elif action == "reject":
+                self._expect(call, "ringing", action)
+                reject = _decode(raw, RealtimeCallRejectRequest, "body") if raw.strip() else None
+                code = reject.status_code if reject is not None else None
+                call.reject_status = code if isinstance(code, int) else 603
+                call.state = "rejected"
+            elif action == "refer":
+                self._expect(call, "active", action)
+                refer = _decode(raw, RealtimeCallReferRequest, "body")
+                call.referred_to.append(refer.target_uri)
+                await self._end(call)
+            else:
+                self._expect(call, "active", action)
+                await self._end(call)
+        except _BadRequest as exc:
+            return _error(400, exc.message, exc.code, exc.param)
+        async with self._changed:
+            self._changed.notify_all()
+        return web.Response(status=200)
+
+    # -- state ---------------------------------------------------------------------------------
+    def _expect(self, call: LocalCall, state: CallState, action: str) -> None:
+        if call.state != state:
+            raise _BadRequest(
+                f"Cannot {action} call '{call.call_id}': it is {call.state}.", "invalid_call_state", "call_id"
+            )
+
+    async def _end(self, call: LocalCall) -> None:
+        call.state = "ended"
+        for conn in self._sidebands(call.call_id):
+            await conn.close(1000, "call ended")
+
+    async def _put(self, call: LocalCall) -> None:
+        async with self._changed:
+            self.calls[call.call_id] = call
+            self._changed.notify_all()
+
+    def _sidebands(self, call_id: str) -> list[ServerConnection]:
+        return [
+            conn
+            for conn in self._server.connections
+            if conn.request.query.get("call_id") == call_id and not conn.closed.is_set()
+        ]
+
+
+def sign(
+    body: bytes, secret: str, *, msg_id: str | None = None, timestamp: int | None = None
+) -> dict[str, str]:
+    """Standard Webhooks headers for ``body`` under ``secret`` (``whsec_<base64>``)."""
+    msg_id = msg_id or new_id("wh")
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    digest = hmac.new(key, f"{msg_id}.{stamp}.".encode() + body, hashlib.sha256).digest()
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": stamp,
+        "webhook-signature": "v1," + base64.b64encode(digest).decode(),
+    }
+
+
+def _default_sip_headers() -> list[dict[str, str]]:
+    return [
+        {"name": "From", "value": '"Caller" <sip:+14155550100@sip.example.com>;tag=local'},
+        {"name": "To", "value": "<sip:+14155550199@sip.api.openai.com>"},
+        {"name": "Call-ID", "value": secrets.token_hex(8) + "@sip.example.com"},
+    ]
+
+
+class _BadRequest(Exception):
+    def __init__(self, message: str, code: str | None, param: str | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.param = param
+
+
+def _decode(raw: bytes, kind: type[_T], where: str) -> _T:
+    try:
+        return msgspec.json.decode(raw, type=kind)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise _BadRequest(f"Invalid {where}: {exc}", "invalid_value", where) from None
+
+
+async def _read_offer(request: web.Request) -> tuple[str, RealtimeSessionCreateRequestGA | None]:
+    if request.content_type == "multipart/form-data":
+        form: dict[str, Any] = {}
+        reader = await request.multipart()
+        async for part in reader:
+            if isinstance(part, aiohttp.BodyPartReader) and part.name in ("sdp", "session"):
+                form[part.name] = (await part.read()).decode()
+        if "sdp" not in form:
+            raise _BadRequest("Missing required parameter: 'sdp'.", "missing_required_parameter", "sdp")
+        session = (
+            _decode(form["session"].encode(), RealtimeSessionCreateRequestGA, "session")
+            if "session" in form
+            else None
+        )
+        return str(form["sdp"]), session
+    if request.content_type == "application/sdp":
+        return (await request.read()).decode(errors="replace"), None
+    raise _BadRequest(
+        f"Unsupported content type '{request.content_type}': send application/sdp or multipart/form-data.",
+        "unsupported_content_type",
+        None,
+    )
+
+
+def _error(status: int, message: str, code: str | None, param: str | None) -> web.Response:
+    body = {"error": {"message": message, "type": "invalid_request_error", "param": param, "code": code}}
+    return web.json_response(body, status=status)
