@@ -23,32 +23,35 @@ from realtime_sdk.server import LocalRealtimeServer
 
 KEY = "sk-local-test"
 # A browser's offer, shortened from the shape Chrome produces (audio + data channel).
-OFFER = "\r\n".join(
-    [
-        "v=0",
-        "o=- 7614219274584779017 2 IN IP4 127.0.0.1",
-        "s=-",
-        "t=0 0",
-        "a=group:BUNDLE 0 1",
-        "a=msid-semantic: WMS",
-        "m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8",
-        "c=IN IP4 0.0.0.0",
-        "a=mid:0",
-        "a=ice-ufrag:abcd",
-        "a=ice-pwd:0123456789abcdefghijkl",
-        "a=fingerprint:sha-256 AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99",
-        "a=setup:actpass",
-        "a=sendrecv",
-        "a=rtcp-mux",
-        "a=rtpmap:111 opus/48000/2",
-        "a=rtpmap:0 PCMU/8000",
-        "a=rtpmap:8 PCMA/8000",
-        "m=application 9 UDP/DTLS/SCTP webrtc-datachannel",
-        "c=IN IP4 0.0.0.0",
-        "a=mid:1",
-        "a=sctp-port:5000",
-    ]
-) + "\r\n"
+OFFER = (
+    "\r\n".join(
+        [
+            "v=0",
+            "o=- 7614219274584779017 2 IN IP4 127.0.0.1",
+            "s=-",
+            "t=0 0",
+            "a=group:BUNDLE 0 1",
+            "a=msid-semantic: WMS",
+            "m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8",
+            "c=IN IP4 0.0.0.0",
+            "a=mid:0",
+            "a=ice-ufrag:abcd",
+            "a=ice-pwd:0123456789abcdefghijkl",
+            "a=fingerprint:sha-256 AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99",
+            "a=setup:actpass",
+            "a=sendrecv",
+            "a=rtcp-mux",
+            "a=rtpmap:111 opus/48000/2",
+            "a=rtpmap:0 PCMU/8000",
+            "a=rtpmap:8 PCMA/8000",
+            "m=application 9 UDP/DTLS/SCTP webrtc-datachannel",
+            "c=IN IP4 0.0.0.0",
+            "a=mid:1",
+            "a=sctp-port:5000",
+        ]
+    )
+    + "\r\n"
+)
 
 
 @pytest.fixture
@@ -116,7 +119,10 @@ async def test_sip_call_accept_refer_and_the_state_the_server_saw(server: LocalR
     assert json.loads(hooks[0])["data"]["call_id"] == call.call_id
     async with aiohttp.ClientSession() as http:  # a shared session is reused, not closed
         await calls.accept(
-            call.call_id, session_properties={"instructions": "You are a receptionist."}, http=http, **opts(server)
+            call.call_id,
+            session_properties={"instructions": "You are a receptionist."},
+            http=http,
+            **opts(server),
         )
         assert call.state == "active" and call.session is not None
         assert call.session.instructions == "You are a receptionist."
@@ -125,7 +131,9 @@ async def test_sip_call_accept_refer_and_the_state_the_server_saw(server: LocalR
     assert call.referred_to == ["tel:+14155550123"] and call.state == "ended"
 
 
-async def test_reject_sends_the_status_and_defaults_to_the_service_default(server: LocalRealtimeServer) -> None:
+async def test_reject_sends_the_status_and_defaults_to_the_service_default(
+    server: LocalRealtimeServer,
+) -> None:
     first = await server.calls.ring(await _sink_url(server))
     await calls.reject(first.call_id, status_code=486, **opts(server))
     assert (first.state, first.reject_status) == ("rejected", 486)
@@ -178,7 +186,9 @@ async def test_an_ephemeral_key_creates_a_call_with_its_session(server: LocalRea
     assert call is not None and call.session is not None and call.session.instructions == "From the key."
 
 
-async def test_a_malformed_offer_is_refused_before_sending_and_by_the_server(server: LocalRealtimeServer) -> None:
+async def test_a_malformed_offer_is_refused_before_sending_and_by_the_server(
+    server: LocalRealtimeServer,
+) -> None:
     with pytest.raises(ConfigurationError):
         await calls.create("not sdp", **opts(server))
     with pytest.raises(ConnectError) as info:
@@ -198,7 +208,9 @@ async def test_plain_http_off_loopback_is_refused_unless_allowed() -> None:
         await calls.hangup("rtc_x", api_key=KEY, base_url="http://calls.example.com/v1")
 
 
-async def test_arguments_that_cannot_be_sent_are_configuration_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_arguments_that_cannot_be_sent_are_configuration_errors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(ConfigurationError, match="API key"):
         await calls.hangup("rtc_x")

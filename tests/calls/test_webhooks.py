@@ -48,7 +48,10 @@ def test_a_correctly_signed_incoming_call_comes_out_typed() -> None:
     assert isinstance(event, WebhookRealtimeCallIncoming)
     assert event.type == "realtime.call.incoming"
     assert event.data.call_id == "rtc_479a275623b54bdb9b6fbae2f7cbd408"
-    assert [(h.name, h.value) for h in event.data.sip_headers][0] == ("Max-Forwards", "63")
+    assert [(h.name, h.value) for h in event.data.sip_headers] == [
+        ("Max-Forwards", "63"),
+        ("From", "sip:+142555512112@sip.example.com"),
+    ]
 
 
 def test_the_standard_webhooks_published_vector_verifies() -> None:
