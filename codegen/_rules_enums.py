@@ -12,6 +12,7 @@ from codegen._schema_walk import (
     Schema,
     enum_values,
     reachable,
+    server_sent_roots,
     union_members,
     walk,
 )
@@ -31,7 +32,7 @@ def consts_for_single_enums(schema: Schema) -> None:
 
 
 def open_server_enums(schema: Schema) -> None:
-    """Enums in anything the server sends decode as plain strings.
+    """Enums in anything a server sends decode as plain strings.
 
     Real servers send values the document does not list (content parts typed ``audio``/``text`` where the
     document says ``output_audio``/``output_text``; new statuses, reasons, voices).  A ``Literal`` would
@@ -40,7 +41,7 @@ def open_server_enums(schema: Schema) -> None:
     checkers once the unions are settled.
     """
     defs: dict[str, Schema] = schema["$defs"]
-    for name in reachable(defs, list(schema["x-server-events"])):
+    for name in reachable(defs, server_sent_roots(schema)):
         _open(defs[name])
         for node in walk(defs[name]):
             for prop, sub in node.get("properties", {}).items():

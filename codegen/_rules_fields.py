@@ -77,7 +77,7 @@ def nullable_optionals(schema: Schema) -> None:
             continue
         required = set(node.get("required", []))
         for name, sub in props.items():
-            if name in required or _accepts_null(sub, defs):
+            if name in required or "default" in sub or _accepts_null(sub, defs):
                 continue
             members = union_members(sub)
             if members is not None and set(sub) <= UNION_ONLY_KEYS:
@@ -93,3 +93,28 @@ def _accepts_null(sub: Schema, defs: dict[str, Schema]) -> bool:
     if members is None and "$ref" in sub:
         members = union_members(resolve(sub, defs))
     return bool(members) and any(is_null(m) for m in members or [])
+
+
+def constants_may_be_absent(schema: Schema) -> None:
+    """A required field whose only allowed value is a constant may be absent: it defaults to that value.
+
+    ``session.object`` can only be ``"realtime.session"``; hand-written payloads (other SDKs' tests, other
+    servers) leave it out, and the session is still what it says.  Requiring it would turn such an event
+    into an unknown one.  The field keeps its type and defaults to the constant, so it always reads as
+    the value it must have.  Tags (``type``) stay required: they select the struct.
+    """
+    for node in walk(schema["$defs"]):
+        props = node.get("properties")
+        required = node.get("required")
+        if not props or not required:
+            continue
+        for name in list(required):
+            sub = props.get(name)
+            if name == "type" or not isinstance(sub, dict):
+                continue
+            value = sub.get("const")
+            if isinstance(value, str):
+                required.remove(name)
+                sub["default"] = value  # the only default left: every other was dropped
+        if not required:
+            del node["required"]

@@ -9,15 +9,17 @@ from __future__ import annotations
 from codegen._schema_walk import (
     DEF,
     Schema,
+    all_roots,
+    event_lists,
     pascal,
+    protocol_prefix,
     reachable,
     ref_name,
     tag_of,
     union_members,
+    union_name,
     walk,
 )
-
-EVENT_LISTS = ("x-client-events", "x-server-events")
 
 
 def rename_events(schema: Schema) -> None:
@@ -25,23 +27,29 @@ def rename_events(schema: Schema) -> None:
 
     ``RealtimeServerEventResponseAudioDelta`` carries ``response.output_audio.delta``: the class becomes
     ``ResponseOutputAudioDelta``.  Wire types are the API's public, stable names; internal names have been
-    renamed before while the wire stayed the same.
+    renamed before while the wire stayed the same.  Events of the other protocols carry the protocol's
+    name in front (translation's ``session.created`` is ``TranslationSessionCreated``, the webhook
+    ``realtime.call.incoming`` is ``WebhookRealtimeCallIncoming``), since their wire types repeat the
+    realtime ones; an event shared with the realtime protocol (``error``) keeps its realtime name.
     """
     defs: dict[str, Schema] = schema["$defs"]
     renames: dict[str, str] = {}
-    for key in EVENT_LISTS:
-        for old in schema[key]:
+    for kind, _side, names in event_lists(schema):
+        for old in names:
+            if old in renames:
+                continue  # shared with a protocol named earlier (the realtime one comes first)
             tag = tag_of(defs[old], defs)
             if tag is None:
                 raise ValueError(f"event schema {old} has no constant type")
-            renames[old] = pascal(tag)
+            renames[old] = protocol_prefix(kind) + pascal(tag)
     taken = set(defs) - set(renames)
     clashes = [new for new in renames.values() if new in taken]
     if clashes or len(set(renames.values())) != len(renames):
         raise ValueError(f"event class names clash: {clashes}")
     _rename_defs(schema, renames)
-    for key in EVENT_LISTS:
-        schema[key] = [renames[old] for old in schema[key]]
+    for sides in schema["x-protocols"].values():
+        for side, names in sides.items():
+            sides[side] = [renames[old] for old in names]
 
 
 def _rename_defs(schema: Schema, renames: dict[str, str]) -> None:
@@ -103,16 +111,20 @@ def _hoisted(sub: Schema, name: str, defs: dict[str, Schema]) -> Schema:
 
 
 def add_event_unions(schema: Schema) -> None:
-    """``ClientEvent`` and ``ServerEvent``: the two unions that the decoders are built on."""
+    """One union per protocol side (``ClientEvent``, ``ServerEvent``, ``TranslationServerEvent``...).
+
+    The decoders are built on these; the names come from ``union_name``.
+    """
     defs: dict[str, Schema] = schema["$defs"]
-    for key, name in zip(EVENT_LISTS, ("ClientEvent", "ServerEvent"), strict=True):
+    for kind, side, events in event_lists(schema):
+        name = union_name(kind, side)
         if name in defs:
             raise ValueError(f"{name} already defined")
-        defs[name] = {"anyOf": [{"$ref": DEF + event} for event in schema[key]]}
+        defs[name] = {"anyOf": [{"$ref": DEF + event} for event in events]}
 
 
 def collect_garbage(schema: Schema) -> None:
-    """Only definitions reachable from the events are generated."""
+    """Only definitions reachable from the protocol unions and the operation bodies are generated."""
     defs: dict[str, Schema] = schema["$defs"]
-    seen = reachable(defs, ["ClientEvent", "ServerEvent"])
+    seen = reachable(defs, all_roots(schema))
     schema["$defs"] = {name: defs[name] for name in sorted(seen)}

@@ -18,6 +18,38 @@ UNION_ONLY_KEYS = frozenset({"anyOf", "oneOf", "discriminator"})
 """The keys of a node that is a union and nothing else (no properties of its own)."""
 
 
+SIDE_UNIONS = {"client": "ClientEvent", "server": "ServerEvent", "event": "Event"}
+MAIN_PROTOCOL = "realtime"
+
+
+def protocol_prefix(kind: str) -> str:
+    """Class-name prefix of a protocol's events and unions: none for the realtime protocol."""
+    return "" if kind == MAIN_PROTOCOL else pascal(kind)
+
+
+def union_name(kind: str, side: str) -> str:
+    """``ClientEvent``, ``ServerEvent``, ``TranslationServerEvent``, ``WebhookEvent``..."""
+    return protocol_prefix(kind) + SIDE_UNIONS[side]
+
+
+def event_lists(schema: Schema) -> list[tuple[str, str, list[str]]]:
+    """``(protocol, side, event definition names)`` for every protocol side, the realtime one first."""
+    protocols: dict[str, dict[str, list[str]]] = schema["x-protocols"]
+    return [(kind, side, names) for kind, sides in protocols.items() for side, names in sides.items()]
+
+
+def server_sent_roots(schema: Schema) -> list[str]:
+    """Definitions a server sends: its events (every side but ``client``) and operation responses."""
+    names = [n for _, side, events in event_lists(schema) if side != "client" for n in events]
+    return names + list(schema.get("x-roots", {}).get("response", []))
+
+
+def all_roots(schema: Schema) -> list[str]:
+    """What the generated package must contain: every protocol union and every operation body."""
+    unions = [union_name(kind, side) for kind, side, _ in event_lists(schema)]
+    return unions + [n for names in schema.get("x-roots", {}).values() for n in names]
+
+
 def ref_name(ref: str) -> str:
     assert ref.startswith(DEF), ref
     return ref[len(DEF) :]

@@ -8,10 +8,13 @@ Theory of operation
    ``realtime_sdk._struct.Struct`` (keyword-only, no GC tracking, ``.type`` for tagged structs).
    Open strings are typed ``Literal[<documented values>] | str`` (see ``normalize``); every tagged class
    declares its wire type to type checkers (``declare_tags``).
-3. ``__init__.py`` re-exports everything and maps every wire type to its class.
+3. ``protocols.py`` is the public surface of the events: every event class of every protocol, the unions,
+   ``__all__`` and one map from wire type to class per union (``SERVER_EVENT_TYPES``,
+   ``TRANSLATION_SERVER_EVENT_TYPES``...); ``realtime_sdk.events`` star-imports it, so a new event is
+   public after ``make generate`` alone.  ``__init__.py`` re-exports everything.
 4. The gate imports the result, builds a ``msgspec.json.Decoder`` for every definition of the normalised
-   schema (each must exist under its own name) and checks that every event's tag equals its wire string
-   and that every union decodes.  Generation fails otherwise, so a document that normalisation cannot
+   schema (each must exist under its own name) and checks that every event's tag equals its wire string,
+   that every map holds its whole union and that every union of every protocol decodes.  Generation fails otherwise, so a document that normalisation cannot
    handle never reaches the package.
 
 Output is deterministic: running twice on the same schema writes the same bytes, which is what
@@ -34,6 +37,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from codegen._schema_walk import event_lists, union_name
 from codegen.normalize import BYTES_FIELD, normalize, walk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +59,8 @@ def type_overrides(schema: dict[str, Any]) -> dict[str, str]:
 def run_generator(schema: dict[str, Any], workdir: Path) -> str:
     src = workdir / "normalized.schema.json"
     out = workdir / "models.py"
-    # the root document itself is not a model: point it at the union of all events
+    # the root document itself is not a model: point it at the realtime protocol's events (every other
+    # definition is generated too; the gate checks that each exists under its own name)
     doc = dict(schema)
     doc["anyOf"] = [{"$ref": "#/$defs/ClientEvent"}, {"$ref": "#/$defs/ServerEvent"}]
     src.write_text(json.dumps(doc, indent=1))
@@ -122,30 +127,57 @@ def declare_tags(models: str) -> str:
     return declared.replace(future, future + "\nfrom typing import ClassVar, Literal\n", 1)
 
 
-def package_init(schema: dict[str, Any], models: str) -> str:
-    client = schema["x-client-events"]
-    server = schema["x-server-events"]
+def map_name(union: str) -> str:
+    """``TranslationServerEvent`` -> ``TRANSLATION_SERVER_EVENT_TYPES``: the wire-type map of a union."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", union).upper() + "_TYPES"
+
+
+def protocol_tables(schema: dict[str, Any]) -> dict[str, list[str]]:
+    """Every protocol union and its event classes, in protocol order."""
+    return {union_name(kind, side): names for kind, side, names in event_lists(schema)}
+
+
+def protocols_module(schema: dict[str, Any]) -> str:
+    """The public surface of the events: what ``realtime_sdk.events`` re-exports, generated."""
+    tables = protocol_tables(schema)
+    names = sorted({*tables, *(n for events in tables.values() for n in events)})
+    lines = [
+        HEADER,
+        '"""Every event class of every protocol, the protocol unions, and maps from wire type to class."""',
+        "",
+        "from typing import Final",
+        "",
+    ]
+    lines += [f"from .models import {name} as {name}" for name in names]
+    lines += ["", "__all__ = ["] + [f"    {json.dumps(name)}," for name in names] + ["]"]
+    for union, events in tables.items():
+        lines += ["", f"{map_name(union)}: Final[dict[str, type]] = {{"]
+        for name in sorted(events, key=lambda n: _tag(schema, n)):
+            lines.append(f"    {json.dumps(_tag(schema, name))}: {name},")
+        lines.append("}")
+    lines += ["", "PROTOCOLS: Final[dict[str, dict[str, str]]] = {"]
+    for kind, sides in schema["x-protocols"].items():
+        pairs = ", ".join(f"{json.dumps(side)}: {json.dumps(union_name(kind, side))}" for side in sides)
+        lines.append(f"    {json.dumps(kind)}: {{{pairs}}},")
+    lines += ["}", '"""Protocol -> side -> the name of its union (each has a ``<NAME>_TYPES`` map)."""', ""]
+    return "\n".join(lines)
+
+
+def package_init(schema: dict[str, Any]) -> str:
     source = schema.get("x-source", {})
     lines = [
         HEADER,
-        '"""Every Realtime event as a msgspec struct, and the two event unions."""',
+        '"""Every Realtime struct of every protocol, and the protocol unions."""',
         "",
         "from typing import Final",
         "",
         "from .models import *  # noqa: F403",
-        "from .models import ClientEvent as ClientEvent",
-        "from .models import ServerEvent as ServerEvent",
+        "from .protocols import *  # noqa: F403",
+        "from .protocols import PROTOCOLS as PROTOCOLS",
     ]
-    for name in sorted(set(client) | set(server)):
-        lines.append(f"from .models import {name} as {name}")
+    lines += [f"from .protocols import {m} as {m}" for m in map(map_name, protocol_tables(schema))]
     lines += ["", f"SOURCE_DOCUMENT: Final = {json.dumps(source.get('document'))}"]
-    lines.append(f"SOURCE_SHA256: Final = {json.dumps(source.get('sha256'))}")
-    for var, names in (("CLIENT_EVENT_TYPES", client), ("SERVER_EVENT_TYPES", server)):
-        lines += ["", f"{var}: Final[dict[str, type]] = {{"]
-        for name in sorted(names, key=lambda n: _tag(schema, n)):
-            lines.append(f"    {json.dumps(_tag(schema, name))}: {name},")
-        lines.append("}")
-    lines.append("")
+    lines += [f"SOURCE_SHA256: Final = {json.dumps(source.get('sha256'))}", ""]
     return "\n".join(lines)
 
 
@@ -161,7 +193,8 @@ def generate(schema_path: Path, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
         "models.py": models,
-        "__init__.py": package_init(schema, models),
+        "protocols.py": protocols_module(schema),
+        "__init__.py": package_init(schema),
     }
     for stale in out_dir.glob("*.py"):
         if stale.name not in files:  # a module an earlier generator wrote and this one does not
@@ -215,11 +248,14 @@ def gate(out_dir: Path, schema: dict[str, Any]) -> None:
                 checked += 1
             except TypeError as exc:
                 failures.append(f"{attr}: {exc}")
-        for var in ("CLIENT_EVENT_TYPES", "SERVER_EVENT_TYPES"):
-            for wire, cls in getattr(module, var).items():
-                tag = cls.__struct_config__.tag
-                if tag != wire:
-                    failures.append(f"{cls.__name__}: tag {tag!r} != wire type {wire!r}")
+        tables = protocol_tables(schema)
+        for union, events in tables.items():
+            table = getattr(module, map_name(union))
+            if sorted(c.__name__ for c in table.values()) != sorted(events):
+                failures.append(f"{map_name(union)}: does not map every {union} member")
+            for wire, cls in table.items():
+                if _wire_type(cls) != wire:
+                    failures.append(f"{cls.__name__}: wire type {_wire_type(cls)!r} != {wire!r}")
         for name, body in schema["$defs"].items():
             # a union that admits null must still admit it once generated (the generator has dropped it)
             if any(m.get("type") == "null" for m in body.get("anyOf", [])) and hasattr(models, name):
@@ -239,17 +275,35 @@ def gate(out_dir: Path, schema: dict[str, Any]) -> None:
                     fields[prop]
                 ):
                     failures.append(f"{name}.{prop}: admits null in the schema but not once generated")
-        for union in ("ClientEvent", "ServerEvent"):
+        for union in tables:
             try:
                 msgspec.json.Decoder(getattr(module, union))
             except TypeError as exc:
                 failures.append(f"{union}: {exc}")
+            except AttributeError:
+                failures.append(f"{union}: not exported by the generated package")
         if failures:
             raise SystemExit("generation gate failed:\n  " + "\n  ".join(failures))
+        count = sum(len(names) for names in tables.values())
         print(
-            f"gate: {checked} types decodable, {len(schema['x-client-events'])} client and "
-            f"{len(schema['x-server-events'])} server event tags match their wire types"
+            f"gate: {checked} types decodable; {len(tables)} unions, {count} event tags match their wire types"
         )
+
+
+def _wire_type(cls: Any) -> Any:
+    """An event's wire type: its tag, or (the one event of a single-event protocol, which the generator
+    does not tag) the only value its required ``type`` field accepts."""
+    import msgspec
+
+    if cls.__struct_config__.tag is not None:
+        return cls.__struct_config__.tag
+    info = msgspec.inspect.type_info(cls)
+    assert isinstance(info, msgspec.inspect.StructType), cls
+    field = {f.name: f for f in info.fields}.get("type")
+    kind = getattr(field, "type", None)
+    if field is not None and field.required and isinstance(kind, msgspec.inspect.LiteralType):
+        return kind.values[0] if len(kind.values) == 1 else kind.values
+    return None
 
 
 def _admits_none(info: Any) -> bool:

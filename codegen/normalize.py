@@ -12,10 +12,11 @@ the order of ``RULES``.  The input is never modified.
 
 The rules live with others of their kind:
 
-- ``_rules_fields``: values of single fields — defaults and constraints dropped, base64 audio as bytes,
-  optional fields accepting ``null``;
+- ``_rules_fields``: values of single fields — defaults and constraints dropped, required constants that
+  may be absent, base64 audio as bytes, optional fields accepting ``null``;
 - ``_rules_naming``: which definitions exist and what they are called — events named after their wire
-  type, inline objects hoisted and named by path, the two event unions, unreachable definitions dropped;
+  type, inline objects hoisted and named by path, one union per protocol side, unreachable definitions
+  dropped;
 - ``_rules_enums``: one-value enums as constants, server-side enums open, known values as Literals;
 - ``_rules_unions``: unions flattened, same-tag variants merged, indistinguishable members collapsed;
 - ``_rules_discriminators``: tags required, struct unions discriminated on ``type``.
@@ -27,7 +28,9 @@ variants goes through unchanged code.
 The order matters: names are settled before unions are reshaped (merged variants and hoisted objects are
 named from the final event names); enums are opened before strings are collapsed (so a collapsed string
 knows whether it is open); known values become Literals only once no union will be collapsed again; and
-discriminators come last, when every union is flat and every struct has its tag.
+discriminators come last, when every union is flat and every struct has its tag.  Constants may be absent
+only once same-tag variants are merged (a role that is one constant per variant is a choice once merged)
+and before enums are opened (which turns constants into known values).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from codegen._rules_discriminators import add_discriminators, tags_required
 from codegen._rules_enums import consts_for_single_enums, known_values_as_literals, open_server_enums
 from codegen._rules_fields import (
     BYTES_FIELD,
+    constants_may_be_absent,
     drop_defaults_and_constraints,
     mark_bytes,
     nullable_optionals,
@@ -56,6 +60,7 @@ RULES: list[Callable[[Schema], None]] = [
     consts_for_single_enums,
     flatten_unions,
     merge_same_tag_variants,
+    constants_may_be_absent,
     hoist_inline_objects,
     open_server_enums,
     simplify_unions,

@@ -11,6 +11,11 @@ Every event class is importable from here by its wire name in CamelCase
 and ``session.on(...)``::
 
     from realtime_sdk.events import ResponseDone, ResponseOutputTextDelta
+
+The other protocols of the document have their own decoders, unions and unknown-event types: translation
+sessions (``decode_translation`` / ``decode_translation_client``; classes named ``Translation...``, such as
+``TranslationSessionOutputAudioDelta``) and webhooks (``decode_webhook``; ``WebhookRealtimeCallIncoming``).
+The list of event classes is generated (``realtime_sdk/_generated/protocols.py``): nothing here names one.
 """
 
 from __future__ import annotations
@@ -19,137 +24,39 @@ from typing import Any, TypeAlias
 
 import msgspec
 
-from ._generated import (
+from ._generated import protocols as _protocols
+from ._generated.protocols import *  # noqa: F403  (every event class of every protocol, generated)
+from ._generated.protocols import (
     CLIENT_EVENT_TYPES,
     SERVER_EVENT_TYPES,
+    TRANSLATION_CLIENT_EVENT_TYPES,
+    TRANSLATION_SERVER_EVENT_TYPES,
+    WEBHOOK_EVENT_TYPES,
     ClientEvent,
-    ConversationCreated,
-    ConversationItemAdded,
-    ConversationItemCreate,
-    ConversationItemCreated,
-    ConversationItemDelete,
-    ConversationItemDeleted,
-    ConversationItemDone,
-    ConversationItemInputAudioTranscriptionCompleted,
-    ConversationItemInputAudioTranscriptionDelta,
-    ConversationItemInputAudioTranscriptionFailed,
-    ConversationItemInputAudioTranscriptionSegment,
-    ConversationItemRetrieve,
-    ConversationItemRetrieved,
-    ConversationItemTruncate,
-    ConversationItemTruncated,
-    Error,
-    InputAudioBufferAppend,
-    InputAudioBufferClear,
-    InputAudioBufferCleared,
-    InputAudioBufferCommit,
-    InputAudioBufferCommitted,
-    InputAudioBufferDtmfEventReceived,
-    InputAudioBufferSpeechStarted,
-    InputAudioBufferSpeechStopped,
-    InputAudioBufferTimeoutTriggered,
-    McpListToolsCompleted,
-    McpListToolsFailed,
-    McpListToolsInProgress,
-    OutputAudioBufferClear,
-    OutputAudioBufferCleared,
-    OutputAudioBufferStarted,
-    OutputAudioBufferStopped,
-    RateLimitsUpdated,
-    ResponseCancel,
-    ResponseContentPartAdded,
-    ResponseContentPartDone,
-    ResponseCreate,
-    ResponseCreated,
-    ResponseDone,
-    ResponseFunctionCallArgumentsDelta,
-    ResponseFunctionCallArgumentsDone,
-    ResponseMcpCallArgumentsDelta,
-    ResponseMcpCallArgumentsDone,
-    ResponseMcpCallCompleted,
-    ResponseMcpCallFailed,
-    ResponseMcpCallInProgress,
-    ResponseOutputAudioDelta,
-    ResponseOutputAudioDone,
-    ResponseOutputAudioTranscriptDelta,
-    ResponseOutputAudioTranscriptDone,
-    ResponseOutputItemAdded,
-    ResponseOutputItemDone,
-    ResponseOutputTextDelta,
-    ResponseOutputTextDone,
     ServerEvent,
-    SessionCreated,
-    SessionUpdate,
-    SessionUpdated,
+    TranslationClientEvent,
+    TranslationServerEvent,
+    WebhookEvent,
 )
 from .errors import ProtocolError
 
-__all__ = [
+__all__ = [  # the event names come from the generated module
+    *_protocols.__all__,
     "AnyClientEvent",
     "AnyServerEvent",
-    "ClientEvent",
-    "ConversationCreated",
-    "ConversationItemAdded",
-    "ConversationItemCreate",
-    "ConversationItemCreated",
-    "ConversationItemDelete",
-    "ConversationItemDeleted",
-    "ConversationItemDone",
-    "ConversationItemInputAudioTranscriptionCompleted",
-    "ConversationItemInputAudioTranscriptionDelta",
-    "ConversationItemInputAudioTranscriptionFailed",
-    "ConversationItemInputAudioTranscriptionSegment",
-    "ConversationItemRetrieve",
-    "ConversationItemRetrieved",
-    "ConversationItemTruncate",
-    "ConversationItemTruncated",
-    "Error",
-    "InputAudioBufferAppend",
-    "InputAudioBufferClear",
-    "InputAudioBufferCleared",
-    "InputAudioBufferCommit",
-    "InputAudioBufferCommitted",
-    "InputAudioBufferDtmfEventReceived",
-    "InputAudioBufferSpeechStarted",
-    "InputAudioBufferSpeechStopped",
-    "InputAudioBufferTimeoutTriggered",
-    "McpListToolsCompleted",
-    "McpListToolsFailed",
-    "McpListToolsInProgress",
-    "OutputAudioBufferClear",
-    "OutputAudioBufferCleared",
-    "OutputAudioBufferStarted",
-    "OutputAudioBufferStopped",
-    "RateLimitsUpdated",
-    "ResponseCancel",
-    "ResponseContentPartAdded",
-    "ResponseContentPartDone",
-    "ResponseCreate",
-    "ResponseCreated",
-    "ResponseDone",
-    "ResponseFunctionCallArgumentsDelta",
-    "ResponseFunctionCallArgumentsDone",
-    "ResponseMcpCallArgumentsDelta",
-    "ResponseMcpCallArgumentsDone",
-    "ResponseMcpCallCompleted",
-    "ResponseMcpCallFailed",
-    "ResponseMcpCallInProgress",
-    "ResponseOutputAudioDelta",
-    "ResponseOutputAudioDone",
-    "ResponseOutputAudioTranscriptDelta",
-    "ResponseOutputAudioTranscriptDone",
-    "ResponseOutputItemAdded",
-    "ResponseOutputItemDone",
-    "ResponseOutputTextDelta",
-    "ResponseOutputTextDone",
-    "ServerEvent",
-    "SessionCreated",
-    "SessionUpdate",
-    "SessionUpdated",
+    "AnyTranslationClientEvent",
+    "AnyTranslationServerEvent",
+    "AnyWebhookEvent",
     "UnknownClientEvent",
     "UnknownServerEvent",
+    "UnknownTranslationClientEvent",
+    "UnknownTranslationServerEvent",
+    "UnknownWebhookEvent",
     "decode",
     "decode_client",
+    "decode_translation",
+    "decode_translation_client",
+    "decode_webhook",
     "encode",
 ]
 
@@ -176,11 +83,31 @@ class UnknownClientEvent(_Unknown, frozen=True, kw_only=True):
     """A client frame that is a JSON object but not a valid known event."""
 
 
+class UnknownTranslationServerEvent(_Unknown, frozen=True, kw_only=True):
+    """A translation server frame that is a JSON object but not a valid known event."""
+
+
+class UnknownTranslationClientEvent(_Unknown, frozen=True, kw_only=True):
+    """A translation client frame that is a JSON object but not a valid known event."""
+
+
+class UnknownWebhookEvent(_Unknown, frozen=True, kw_only=True):
+    """A webhook body that is a JSON object but not a valid known webhook event."""
+
+
 AnyServerEvent: TypeAlias = ServerEvent | UnknownServerEvent
 AnyClientEvent: TypeAlias = ClientEvent | UnknownClientEvent
+AnyTranslationServerEvent: TypeAlias = TranslationServerEvent | UnknownTranslationServerEvent
+AnyTranslationClientEvent: TypeAlias = TranslationClientEvent | UnknownTranslationClientEvent
+AnyWebhookEvent: TypeAlias = WebhookEvent | UnknownWebhookEvent
 
 _server: msgspec.json.Decoder[ServerEvent] = msgspec.json.Decoder(ServerEvent)
 _client: msgspec.json.Decoder[ClientEvent] = msgspec.json.Decoder(ClientEvent)
+_translation: msgspec.json.Decoder[TranslationServerEvent] = msgspec.json.Decoder(TranslationServerEvent)
+_translation_client: msgspec.json.Decoder[TranslationClientEvent] = msgspec.json.Decoder(
+    TranslationClientEvent
+)
+_webhook: msgspec.json.Decoder[WebhookEvent] = msgspec.json.Decoder(WebhookEvent)
 _plain = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
 
@@ -205,8 +132,38 @@ def decode_client(data: bytes | str) -> AnyClientEvent:
         raise _not_an_object(exc) from None
 
 
-# The two functions above stay separate on purpose: each is one typed decode on the hot path, with
-# the except clauses ordered so that ValidationError (a DecodeError subclass) is caught first.
+def decode_translation(data: bytes | str) -> AnyTranslationServerEvent:
+    """Decode one server frame of a translation session (``/v1/realtime/translations``)."""
+    try:
+        return _translation.decode(data)
+    except msgspec.ValidationError as exc:
+        return UnknownTranslationServerEvent(**_fallback(data, exc, TRANSLATION_SERVER_EVENT_TYPES))
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise _not_an_object(exc) from None
+
+
+def decode_translation_client(data: bytes | str) -> AnyTranslationClientEvent:
+    """Decode one client frame of a translation session (the local server uses this)."""
+    try:
+        return _translation_client.decode(data)
+    except msgspec.ValidationError as exc:
+        return UnknownTranslationClientEvent(**_fallback(data, exc, TRANSLATION_CLIENT_EVENT_TYPES))
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise _not_an_object(exc) from None
+
+
+def decode_webhook(data: bytes | str) -> AnyWebhookEvent:
+    """Decode one webhook body (``realtime.call.incoming``...); verify its signature before trusting it."""
+    try:
+        return _webhook.decode(data)
+    except msgspec.ValidationError as exc:
+        return UnknownWebhookEvent(**_fallback(data, exc, WEBHOOK_EVENT_TYPES))
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise _not_an_object(exc) from None
+
+
+# The functions above stay separate on purpose: each is one typed decode on the hot path, with the
+# except clauses ordered so that ValidationError (a DecodeError subclass) is caught first.
 
 
 def _not_an_object(exc: Exception) -> ProtocolError:

@@ -35,6 +35,7 @@ from realtime_sdk._generated import (
     InputAudioBufferSpeechStopped,
     RateLimitsUpdated,
     RateLimitsUpdatedRateLimitsItem,
+    RealtimeAudioFormatsAudioPcm,
     RealtimeAudioFormatsAudioPcmu,
     RealtimeConversationItemFunctionCall,
     RealtimeConversationItemFunctionCallOutput,
@@ -151,6 +152,21 @@ def transcript(resp: str, item: str, text: str) -> ResponseOutputAudioTranscript
     )
 
 
+# What the service sends in every session object (the generated type requires it); values as recorded.
+ALWAYS_SENT: dict[str, Any] = {
+    "object": "realtime.session",
+    "model": "gpt-realtime",
+    "output_modalities": ["audio"],
+    "instructions": "",
+    "tools": [],
+    "tool_choice": "auto",
+    "max_output_tokens": "inf",
+    "truncation": "auto",
+    "expires_at": 0,
+}
+PCM = RealtimeAudioFormatsAudioPcm(rate=24000)
+
+
 def session_updated(
     fmt: Any = None, interrupt_response: bool | None = None, vad: bool = True
 ) -> SessionUpdated:
@@ -159,11 +175,10 @@ def session_updated(
         event_id=eid(),
         session=RealtimeSessionCreateResponseGA(
             id="sess_1",
-            object="realtime.session",
+            **ALWAYS_SENT,
             audio=RealtimeSessionCreateResponseGAAudio(
-                # null (VAD off) is what the wire sends; the generated type does not admit it yet
-                input=RealtimeSessionCreateResponseGAAudioInput(turn_detection=detection),  # type: ignore[arg-type]
-                output=RealtimeSessionCreateResponseGAAudioOutput(format=fmt),
+                input=RealtimeSessionCreateResponseGAAudioInput(format=PCM, turn_detection=detection),
+                output=RealtimeSessionCreateResponseGAAudioOutput(format=fmt, voice="alloy", speed=1.0),
             ),
         ),
     )
@@ -581,7 +596,15 @@ def test_out_of_band_audio_is_cut_locally_but_never_truncated_on_the_server() ->
 def test_a_new_session_forgets_playback_so_nothing_restored_as_text_is_truncated() -> None:
     def session_created(session_id: str) -> SessionCreated:
         return SessionCreated(
-            event_id=eid(), session=RealtimeSessionCreateResponseGA(id=session_id, object="realtime.session")
+            event_id=eid(),
+            session=RealtimeSessionCreateResponseGA(
+                id=session_id,
+                **ALWAYS_SENT,
+                audio=RealtimeSessionCreateResponseGAAudio(
+                    input=RealtimeSessionCreateResponseGAAudioInput(format=PCM, turn_detection=None),
+                    output=RealtimeSessionCreateResponseGAAudioOutput(format=PCM, voice="alloy", speed=1.0),
+                ),
+            ),
         )
 
     c = Conversation(clock=lambda: 0.0)

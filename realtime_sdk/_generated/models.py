@@ -267,7 +267,7 @@ class OutputAudioBufferStopped(Struct, kw_only=True, tag_field="type", tag="outp
 
 
 class PromptCacheBreakpointConfig(Struct, kw_only=True):
-    mode: Literal["explicit"] | str
+    mode: Literal["explicit"] | str | UnsetType = "explicit"
 
 
 class RateLimitsUpdatedRateLimitsItem(Struct, kw_only=True):
@@ -290,6 +290,14 @@ class RealtimeAudioFormatsAudioPcma(Struct, kw_only=True, tag_field="type", tag=
 class RealtimeAudioFormatsAudioPcmu(Struct, kw_only=True, tag_field="type", tag="audio/pcmu"):
     type: ClassVar[Literal["audio/pcmu"]]
     pass
+
+
+class RealtimeCallReferRequest(Struct, kw_only=True):
+    target_uri: str
+
+
+class RealtimeCallRejectRequest(Struct, kw_only=True):
+    status_code: int | None | UnsetType = UNSET
 
 
 class RealtimeConversationItemFunctionCall(Struct, kw_only=True, tag_field="type", tag="function_call"):
@@ -325,6 +333,11 @@ class RealtimeConversationItemMessageContentItem(Struct, kw_only=True):
     image_url: str | None | UnsetType = UNSET
     detail: Literal["auto", "low", "high"] | str | None | UnsetType = UNSET
     transcript: str | None | UnsetType = UNSET
+
+
+class RealtimeCreateClientSecretRequestExpiresAfter(Struct, kw_only=True):
+    anchor: Literal["created_at"] | None | UnsetType = UNSET
+    seconds: int | None | UnsetType = UNSET
 
 
 class RealtimeFunctionTool(Struct, kw_only=True, tag_field="type", tag="function"):
@@ -396,6 +409,12 @@ class RealtimeResponseUsageInputTokenDetailsCachedTokensDetails(Struct, kw_only=
 class RealtimeResponseUsageOutputTokenDetails(Struct, kw_only=True):
     text_tokens: int | None | UnsetType = UNSET
     audio_tokens: int | None | UnsetType = UNSET
+    reasoning_tokens: int | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateRequestClientSecret(Struct, kw_only=True):
+    value: str
+    expires_at: int
 
 
 class RealtimeSessionCreateRequestGAAudioInputNoiseReduction(Struct, kw_only=True):
@@ -408,6 +427,41 @@ class RealtimeSessionCreateRequestGATracing(Struct, kw_only=True):
     metadata: dict[str, Any] | None | UnsetType = UNSET
 
 
+class RealtimeSessionCreateRequestInputAudioTranscription(Struct, kw_only=True):
+    model: str | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateRequestToolsItem(Struct, kw_only=True):
+    type: Literal["function"]
+    name: str | None | UnsetType = UNSET
+    description: str | None | UnsetType = UNSET
+    parameters: dict[str, Any] | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateRequestTracing(Struct, kw_only=True):
+    workflow_name: str | None | UnsetType = UNSET
+    group_id: str | None | UnsetType = UNSET
+    metadata: dict[str, Any] | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateRequestTurnDetection(Struct, kw_only=True):
+    type: str | None | UnsetType = UNSET
+    threshold: float | None | UnsetType = UNSET
+    prefix_padding_ms: int | None | UnsetType = UNSET
+    silence_duration_ms: int | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateResponseAudioInputNoiseReduction(Struct, kw_only=True):
+    type: NoiseReductionType | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateResponseAudioInputTurnDetection(Struct, kw_only=True):
+    type: str | None | UnsetType = UNSET
+    threshold: float | None | UnsetType = UNSET
+    prefix_padding_ms: int | None | UnsetType = UNSET
+    silence_duration_ms: int | None | UnsetType = UNSET
+
+
 class RealtimeSessionCreateResponseGAAudioInputNoiseReduction(Struct, kw_only=True):
     type: NoiseReductionType | None | UnsetType = UNSET
 
@@ -418,8 +472,37 @@ class RealtimeSessionCreateResponseGATracing(Struct, kw_only=True):
     metadata: dict[str, Any] | None | UnsetType = UNSET
 
 
+class RealtimeSessionCreateResponseTracing(Struct, kw_only=True):
+    workflow_name: str | None | UnsetType = UNSET
+    group_id: str | None | UnsetType = UNSET
+    metadata: dict[str, Any] | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateResponseTurnDetection(Struct, kw_only=True):
+    type: str | None | UnsetType = UNSET
+    threshold: float | None | UnsetType = UNSET
+    prefix_padding_ms: int | None | UnsetType = UNSET
+    silence_duration_ms: int | None | UnsetType = UNSET
+
+
 class RealtimeTranscriptionSessionCreateRequestGAAudioInputNoiseReduction(Struct, kw_only=True):
     type: NoiseReductionType | None | UnsetType = UNSET
+
+
+class RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction(Struct, kw_only=True):
+    type: NoiseReductionType | None | UnsetType = UNSET
+
+
+class RealtimeTranscriptionSessionCreateRequestTurnDetection(Struct, kw_only=True):
+    type: Literal["server_vad"]
+    threshold: float | None | UnsetType = UNSET
+    prefix_padding_ms: int | None | UnsetType = UNSET
+    silence_duration_ms: int | None | UnsetType = UNSET
+
+
+class RealtimeTranscriptionSessionCreateResponseClientSecret(Struct, kw_only=True):
+    value: str
+    expires_at: int
 
 
 class RealtimeTranscriptionSessionCreateResponseGAAudioInputNoiseReduction(Struct, kw_only=True):
@@ -431,6 +514,54 @@ class RealtimeTranscriptionSessionCreateResponseGAAudioInputTurnDetection(Struct
     threshold: float | None | UnsetType = UNSET
     prefix_padding_ms: int | None | UnsetType = UNSET
     silence_duration_ms: int | None | UnsetType = UNSET
+
+
+class RealtimeTranscriptionSessionCreateResponseTurnDetection(Struct, kw_only=True):
+    type: str | None | UnsetType = UNSET
+    threshold: float | None | UnsetType = UNSET
+    prefix_padding_ms: int | None | UnsetType = UNSET
+    silence_duration_ms: int | None | UnsetType = UNSET
+
+
+class RealtimeTranslationClientSecretCreateRequestExpiresAfter(Struct, kw_only=True):
+    anchor: Literal["created_at"] | None | UnsetType = UNSET
+    seconds: int | None | UnsetType = UNSET
+
+
+class RealtimeTranslationSessionAudioInputNoiseReduction(Struct, kw_only=True):
+    type: NoiseReductionType
+
+
+class RealtimeTranslationSessionAudioInputTranscription(Struct, kw_only=True):
+    model: str
+
+
+class RealtimeTranslationSessionAudioOutput(Struct, kw_only=True):
+    language: str | None | UnsetType = UNSET
+
+
+class RealtimeTranslationSessionCreateRequestAudioInputNoiseReduction(Struct, kw_only=True):
+    type: NoiseReductionType
+
+
+class RealtimeTranslationSessionCreateRequestAudioInputTranscription(Struct, kw_only=True):
+    model: str
+
+
+class RealtimeTranslationSessionCreateRequestAudioOutput(Struct, kw_only=True):
+    language: str | None | UnsetType = UNSET
+
+
+class RealtimeTranslationSessionUpdateRequestAudioInputNoiseReduction(Struct, kw_only=True):
+    type: NoiseReductionType
+
+
+class RealtimeTranslationSessionUpdateRequestAudioInputTranscription(Struct, kw_only=True):
+    model: str
+
+
+class RealtimeTranslationSessionUpdateRequestAudioOutput(Struct, kw_only=True):
+    language: str | None | UnsetType = UNSET
 
 
 class RealtimeTruncationRetentionRatioTokenLimits(Struct, kw_only=True):
@@ -487,6 +618,7 @@ class ResponseFunctionCallArgumentsDelta(
     output_index: int
     call_id: str
     delta: str
+    obfuscation: str | None | UnsetType = UNSET
 
 
 class ResponseFunctionCallArgumentsDone(
@@ -575,6 +707,7 @@ class ResponseOutputAudioTranscriptDelta(
     output_index: int
     content_index: int
     delta: str
+    obfuscation: str | None | UnsetType = UNSET
 
 
 class ResponseOutputAudioTranscriptDone(
@@ -597,6 +730,7 @@ class ResponseOutputTextDelta(Struct, kw_only=True, tag_field="type", tag="respo
     output_index: int
     content_index: int
     delta: str
+    obfuscation: str | None | UnsetType = UNSET
 
 
 class ResponseOutputTextDone(Struct, kw_only=True, tag_field="type", tag="response.output_text.done"):
@@ -640,6 +774,54 @@ class TranscriptionLanguage(Struct, kw_only=True):
     code: str
 
 
+class TranslationSessionClose(Struct, kw_only=True, tag_field="type", tag="session.close"):
+    type: ClassVar[Literal["session.close"]]
+    event_id: str | None | UnsetType = UNSET
+
+
+class TranslationSessionClosed(Struct, kw_only=True, tag_field="type", tag="session.closed"):
+    type: ClassVar[Literal["session.closed"]]
+    event_id: str
+
+
+class TranslationSessionInputAudioBufferAppend(
+    Struct, kw_only=True, tag_field="type", tag="session.input_audio_buffer.append"
+):
+    type: ClassVar[Literal["session.input_audio_buffer.append"]]
+    audio: bytes
+    event_id: str | None | UnsetType = UNSET
+
+
+class TranslationSessionInputTranscriptDelta(
+    Struct, kw_only=True, tag_field="type", tag="session.input_transcript.delta"
+):
+    type: ClassVar[Literal["session.input_transcript.delta"]]
+    event_id: str
+    delta: str
+    elapsed_ms: int | None | UnsetType = UNSET
+
+
+class TranslationSessionOutputAudioDelta(
+    Struct, kw_only=True, tag_field="type", tag="session.output_audio.delta"
+):
+    type: ClassVar[Literal["session.output_audio.delta"]]
+    event_id: str
+    delta: bytes
+    sample_rate: int | None | UnsetType = UNSET
+    channels: int | None | UnsetType = UNSET
+    format: Literal["pcm16"] | str | None | UnsetType = UNSET
+    elapsed_ms: int | None | UnsetType = UNSET
+
+
+class TranslationSessionOutputTranscriptDelta(
+    Struct, kw_only=True, tag_field="type", tag="session.output_transcript.delta"
+):
+    type: ClassVar[Literal["session.output_transcript.delta"]]
+    event_id: str
+    delta: str
+    elapsed_ms: int | None | UnsetType = UNSET
+
+
 class VoiceIdsOrCustomVoiceObject(Struct, kw_only=True):
     id: str
 
@@ -647,6 +829,11 @@ class VoiceIdsOrCustomVoiceObject(Struct, kw_only=True):
 VoiceIdsShared: TypeAlias = (
     Literal["alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"] | str
 )
+
+
+class WebhookRealtimeCallIncomingDataSipHeadersItem(Struct, kw_only=True):
+    name: str
+    value: str
 
 
 class ConversationCreated(Struct, kw_only=True, tag_field="type", tag="conversation.created"):
@@ -664,6 +851,7 @@ class ConversationItemInputAudioTranscriptionDelta(
     content_index: int | None | UnsetType = UNSET
     delta: str | None | UnsetType = UNSET
     logprobs: list[LogProbProperties] | None | UnsetType = UNSET
+    obfuscation: str | None | UnsetType = UNSET
 
 
 class ConversationItemInputAudioTranscriptionFailed(
@@ -756,6 +944,7 @@ class RealtimeConversationItemMessage(Struct, kw_only=True, tag_field="type", ta
     id: str | None | UnsetType = UNSET
     object: Literal["realtime.item"] | str | None | UnsetType = UNSET
     status: Literal["completed", "incomplete", "in_progress"] | str | None | UnsetType = UNSET
+    phase: Literal["commentary", "final_answer"] | str | None | UnsetType = UNSET
 
 
 class RealtimeMCPToolCall(Struct, kw_only=True, tag_field="type", tag="mcp_call"):
@@ -802,10 +991,41 @@ class RealtimeResponseUsageInputTokenDetails(Struct, kw_only=True):
     )
 
 
-class RealtimeSessionCreateResponseGAAudioOutput(Struct, kw_only=True):
+class RealtimeSessionCreateResponseAudioInput(Struct, kw_only=True):
+    format: RealtimeAudioFormats | None | UnsetType = UNSET
+    transcription: AudioTranscriptionResponse | None | UnsetType = UNSET
+    noise_reduction: RealtimeSessionCreateResponseAudioInputNoiseReduction | None | UnsetType = UNSET
+    turn_detection: RealtimeSessionCreateResponseAudioInputTurnDetection | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateResponseAudioOutput(Struct, kw_only=True):
     format: RealtimeAudioFormats | None | UnsetType = UNSET
     voice: VoiceIdsShared | None | UnsetType = UNSET
     speed: float | None | UnsetType = UNSET
+
+
+class RealtimeSessionCreateResponseGAAudioOutput(Struct, kw_only=True):
+    format: RealtimeAudioFormats
+    voice: VoiceIdsShared
+    speed: float
+
+
+class RealtimeTranscriptionSessionCreateRequest(Struct, kw_only=True):
+    turn_detection: RealtimeTranscriptionSessionCreateRequestTurnDetection | None | UnsetType = UNSET
+    input_audio_noise_reduction: (
+        RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction | None | UnsetType
+    ) = UNSET
+    input_audio_format: Literal["pcm16", "g711_ulaw", "g711_alaw"] | None | UnsetType = UNSET
+    input_audio_transcription: AudioTranscription | None | UnsetType = UNSET
+    include: list[Literal["item.input_audio_transcription.logprobs"]] | None | UnsetType = UNSET
+
+
+class RealtimeTranscriptionSessionCreateResponse(Struct, kw_only=True):
+    client_secret: RealtimeTranscriptionSessionCreateResponseClientSecret
+    modalities: list[Literal["text", "audio"] | str] | None | UnsetType = UNSET
+    input_audio_format: str | None | UnsetType = UNSET
+    input_audio_transcription: AudioTranscriptionResponse | None | UnsetType = UNSET
+    turn_detection: RealtimeTranscriptionSessionCreateResponseTurnDetection | None | UnsetType = UNSET
 
 
 class RealtimeTranscriptionSessionCreateResponseGAAudioInput(Struct, kw_only=True):
@@ -815,6 +1035,25 @@ class RealtimeTranscriptionSessionCreateResponseGAAudioInput(Struct, kw_only=Tru
         RealtimeTranscriptionSessionCreateResponseGAAudioInputNoiseReduction | None | UnsetType
     ) = UNSET
     turn_detection: RealtimeTranscriptionSessionCreateResponseGAAudioInputTurnDetection | None | UnsetType = (
+        UNSET
+    )
+
+
+class RealtimeTranslationSessionAudioInput(Struct, kw_only=True):
+    transcription: RealtimeTranslationSessionAudioInputTranscription | None | UnsetType = UNSET
+    noise_reduction: RealtimeTranslationSessionAudioInputNoiseReduction | None | UnsetType = UNSET
+
+
+class RealtimeTranslationSessionCreateRequestAudioInput(Struct, kw_only=True):
+    transcription: RealtimeTranslationSessionCreateRequestAudioInputTranscription | None | UnsetType = UNSET
+    noise_reduction: RealtimeTranslationSessionCreateRequestAudioInputNoiseReduction | None | UnsetType = (
+        UNSET
+    )
+
+
+class RealtimeTranslationSessionUpdateRequestAudioInput(Struct, kw_only=True):
+    transcription: RealtimeTranslationSessionUpdateRequestAudioInputTranscription | None | UnsetType = UNSET
+    noise_reduction: RealtimeTranslationSessionUpdateRequestAudioInputNoiseReduction | None | UnsetType = (
         UNSET
     )
 
@@ -864,6 +1103,11 @@ VoiceIdsOrCustomVoice: TypeAlias = (
     | str
     | VoiceIdsOrCustomVoiceObject
 )
+
+
+class WebhookRealtimeCallIncomingData(Struct, kw_only=True):
+    call_id: str
+    sip_headers: list[WebhookRealtimeCallIncomingDataSipHeadersItem]
 
 
 class ConversationItemInputAudioTranscriptionCompleted(
@@ -926,8 +1170,13 @@ class RealtimeSessionCreateRequestGAAudioOutput(Struct, kw_only=True):
     speed: float | None | UnsetType = UNSET
 
 
+class RealtimeSessionCreateResponseAudio(Struct, kw_only=True):
+    input: RealtimeSessionCreateResponseAudioInput | None | UnsetType = UNSET
+    output: RealtimeSessionCreateResponseAudioOutput | None | UnsetType = UNSET
+
+
 class RealtimeSessionCreateResponseGAAudioInput(Struct, kw_only=True):
-    format: RealtimeAudioFormats | None | UnsetType = UNSET
+    format: RealtimeAudioFormats
     transcription: AudioTranscriptionResponse | None | UnsetType = UNSET
     noise_reduction: RealtimeSessionCreateResponseGAAudioInputNoiseReduction | None | UnsetType = UNSET
     turn_detection: RealtimeTurnDetection | UnsetType = UNSET
@@ -944,6 +1193,21 @@ class RealtimeTranscriptionSessionCreateRequestGAAudioInput(Struct, kw_only=True
 
 class RealtimeTranscriptionSessionCreateResponseGAAudio(Struct, kw_only=True):
     input: RealtimeTranscriptionSessionCreateResponseGAAudioInput | None | UnsetType = UNSET
+
+
+class RealtimeTranslationSessionAudio(Struct, kw_only=True):
+    input: RealtimeTranslationSessionAudioInput | None | UnsetType = UNSET
+    output: RealtimeTranslationSessionAudioOutput | None | UnsetType = UNSET
+
+
+class RealtimeTranslationSessionCreateRequestAudio(Struct, kw_only=True):
+    input: RealtimeTranslationSessionCreateRequestAudioInput | None | UnsetType = UNSET
+    output: RealtimeTranslationSessionCreateRequestAudioOutput | None | UnsetType = UNSET
+
+
+class RealtimeTranslationSessionUpdateRequestAudio(Struct, kw_only=True):
+    input: RealtimeTranslationSessionUpdateRequestAudioInput | None | UnsetType = UNSET
+    output: RealtimeTranslationSessionUpdateRequestAudioOutput | None | UnsetType = UNSET
 
 
 RealtimeTruncation: TypeAlias = Literal["auto", "disabled"] | str | RealtimeTruncationRetentionRatio
@@ -963,6 +1227,14 @@ class ResponseOutputItemDone(Struct, kw_only=True, tag_field="type", tag="respon
     response_id: str
     output_index: int
     item: RealtimeConversationItem
+
+
+class WebhookRealtimeCallIncoming(Struct, kw_only=True):
+    created_at: int
+    id: str
+    data: WebhookRealtimeCallIncomingData
+    type: Literal["realtime.call.incoming"]
+    object: Literal["event"] | str | None | UnsetType = UNSET
 
 
 class ConversationItemAdded(Struct, kw_only=True, tag_field="type", tag="conversation.item.added"):
@@ -1022,14 +1294,49 @@ class RealtimeResponseCreateParamsAudio(Struct, kw_only=True):
     output: RealtimeResponseCreateParamsAudioOutput | None | UnsetType = UNSET
 
 
+class RealtimeSessionCreateRequest(Struct, kw_only=True):
+    client_secret: RealtimeSessionCreateRequestClientSecret
+    modalities: list[Literal["text", "audio"]] | None | UnsetType = UNSET
+    instructions: str | None | UnsetType = UNSET
+    voice: VoiceIdsOrCustomVoice | None | UnsetType = UNSET
+    input_audio_format: str | None | UnsetType = UNSET
+    output_audio_format: str | None | UnsetType = UNSET
+    input_audio_transcription: RealtimeSessionCreateRequestInputAudioTranscription | None | UnsetType = UNSET
+    speed: float | None | UnsetType = UNSET
+    tracing: Literal["auto"] | RealtimeSessionCreateRequestTracing | None | UnsetType = UNSET
+    turn_detection: RealtimeSessionCreateRequestTurnDetection | None | UnsetType = UNSET
+    tools: list[RealtimeSessionCreateRequestToolsItem] | None | UnsetType = UNSET
+    tool_choice: str | None | UnsetType = UNSET
+    temperature: float | None | UnsetType = UNSET
+    max_response_output_tokens: int | Literal["inf"] | None | UnsetType = UNSET
+    truncation: RealtimeTruncation | None | UnsetType = UNSET
+    prompt: Prompt | UnsetType = UNSET
+
+
 class RealtimeSessionCreateRequestGAAudio(Struct, kw_only=True):
     input: RealtimeSessionCreateRequestGAAudioInput | None | UnsetType = UNSET
     output: RealtimeSessionCreateRequestGAAudioOutput | None | UnsetType = UNSET
 
 
+class RealtimeSessionCreateResponse(Struct, kw_only=True):
+    id: str | None | UnsetType = UNSET
+    object: str | None | UnsetType = UNSET
+    expires_at: int | None | UnsetType = UNSET
+    include: list[Literal["item.input_audio_transcription.logprobs"] | str] | None | UnsetType = UNSET
+    model: str | None | UnsetType = UNSET
+    output_modalities: list[Literal["text", "audio"] | str] | None | UnsetType = UNSET
+    instructions: str | None | UnsetType = UNSET
+    audio: RealtimeSessionCreateResponseAudio | None | UnsetType = UNSET
+    tracing: Literal["auto"] | str | RealtimeSessionCreateResponseTracing | None | UnsetType = UNSET
+    turn_detection: RealtimeSessionCreateResponseTurnDetection | None | UnsetType = UNSET
+    tools: list[RealtimeFunctionTool] | None | UnsetType = UNSET
+    tool_choice: str | None | UnsetType = UNSET
+    max_output_tokens: int | Literal["inf"] | str | None | UnsetType = UNSET
+
+
 class RealtimeSessionCreateResponseGAAudio(Struct, kw_only=True):
-    input: RealtimeSessionCreateResponseGAAudioInput | None | UnsetType = UNSET
-    output: RealtimeSessionCreateResponseGAAudioOutput | None | UnsetType = UNSET
+    input: RealtimeSessionCreateResponseGAAudioInput
+    output: RealtimeSessionCreateResponseGAAudioOutput
 
 
 class RealtimeTranscriptionSessionCreateRequestGAAudio(Struct, kw_only=True):
@@ -1047,6 +1354,23 @@ class RealtimeTranscriptionSessionCreateResponseGA(
     audio: RealtimeTranscriptionSessionCreateResponseGAAudio | None | UnsetType = UNSET
 
 
+class RealtimeTranslationSession(Struct, kw_only=True):
+    id: str
+    type: Literal["translation"]
+    expires_at: int
+    model: str
+    audio: RealtimeTranslationSessionAudio
+
+
+class RealtimeTranslationSessionCreateRequest(Struct, kw_only=True):
+    model: str
+    audio: RealtimeTranslationSessionCreateRequestAudio | None | UnsetType = UNSET
+
+
+class RealtimeTranslationSessionUpdateRequest(Struct, kw_only=True):
+    audio: RealtimeTranslationSessionUpdateRequestAudio | None | UnsetType = UNSET
+
+
 class ResponseCreated(Struct, kw_only=True, tag_field="type", tag="response.created"):
     type: ClassVar[Literal["response.created"]]
     event_id: str
@@ -1057,6 +1381,27 @@ class ResponseDone(Struct, kw_only=True, tag_field="type", tag="response.done"):
     type: ClassVar[Literal["response.done"]]
     event_id: str
     response: RealtimeResponse
+
+
+class TranslationSessionCreated(Struct, kw_only=True, tag_field="type", tag="session.created"):
+    type: ClassVar[Literal["session.created"]]
+    event_id: str
+    session: RealtimeTranslationSession
+
+
+class TranslationSessionUpdate(Struct, kw_only=True, tag_field="type", tag="session.update"):
+    type: ClassVar[Literal["session.update"]]
+    session: RealtimeTranslationSessionUpdateRequest
+    event_id: str | None | UnsetType = UNSET
+
+
+class TranslationSessionUpdated(Struct, kw_only=True, tag_field="type", tag="session.updated"):
+    type: ClassVar[Literal["session.updated"]]
+    event_id: str
+    session: RealtimeTranslationSession
+
+
+WebhookEvent: TypeAlias = WebhookRealtimeCallIncoming
 
 
 class RealtimeResponseCreateParams(Struct, kw_only=True):
@@ -1119,9 +1464,8 @@ class RealtimeSessionCreateRequestGA(Struct, kw_only=True, tag_field="type", tag
 class RealtimeSessionCreateResponseGA(Struct, kw_only=True, tag_field="type", tag="realtime"):
     type: ClassVar[Literal["realtime"]]
     id: str
-    object: Literal["realtime.session"] | str
-    expires_at: int | None | UnsetType = UNSET
-    output_modalities: list[Literal["text", "audio"] | str] | None | UnsetType = UNSET
+    expires_at: int
+    output_modalities: list[Literal["text", "audio"] | str]
     model: (
         Literal[
             "gpt-realtime",
@@ -1145,17 +1489,16 @@ class RealtimeSessionCreateResponseGA(Struct, kw_only=True, tag_field="type", ta
             "gpt-audio-mini-2025-12-15",
         ]
         | str
-        | None
-        | UnsetType
-    ) = UNSET
-    instructions: str | None | UnsetType = UNSET
-    audio: RealtimeSessionCreateResponseGAAudio | None | UnsetType = UNSET
+    )
+    instructions: str
+    audio: RealtimeSessionCreateResponseGAAudio
+    tools: list[Tools]
+    tool_choice: ToolChoiceOptions | ToolChoiceVariants
+    max_output_tokens: int | Literal["inf"] | str
+    object: Literal["realtime.session"] | str | UnsetType = "realtime.session"
     include: list[Literal["item.input_audio_transcription.logprobs"] | str] | None | UnsetType = UNSET
     tracing: Literal["auto"] | str | RealtimeSessionCreateResponseGATracing | None | UnsetType = UNSET
-    tools: list[Tools] | None | UnsetType = UNSET
-    tool_choice: ToolChoiceOptions | ToolChoiceVariants | None | UnsetType = UNSET
     reasoning: RealtimeReasoning | None | UnsetType = UNSET
-    max_output_tokens: int | Literal["inf"] | str | None | UnsetType = UNSET
     truncation: RealtimeTruncation | None | UnsetType = UNSET
     prompt: Prompt | UnsetType = UNSET
 
@@ -1166,6 +1509,20 @@ class RealtimeTranscriptionSessionCreateRequestGA(
     type: ClassVar[Literal["transcription"]]
     audio: RealtimeTranscriptionSessionCreateRequestGAAudio | None | UnsetType = UNSET
     include: list[Literal["item.input_audio_transcription.logprobs"]] | None | UnsetType = UNSET
+
+
+class RealtimeTranslationClientSecretCreateRequest(Struct, kw_only=True):
+    session: RealtimeTranslationSessionCreateRequest
+    expires_after: RealtimeTranslationClientSecretCreateRequestExpiresAfter | None | UnsetType = UNSET
+
+
+class RealtimeTranslationClientSecretCreateResponse(Struct, kw_only=True):
+    value: str
+    expires_at: int
+    session: RealtimeTranslationSession
+
+
+RealtimeVariants: TypeAlias = RealtimeSessionCreateRequestGA | RealtimeTranscriptionSessionCreateRequestGA
 
 
 class ResponseCreate(Struct, kw_only=True, tag_field="type", tag="response.create"):
@@ -1192,6 +1549,22 @@ class SessionUpdated(Struct, kw_only=True, tag_field="type", tag="session.update
     session: RealtimeSessionCreateResponseGA | RealtimeTranscriptionSessionCreateResponseGA
 
 
+TranslationClientEvent: TypeAlias = (
+    TranslationSessionUpdate | TranslationSessionInputAudioBufferAppend | TranslationSessionClose
+)
+
+
+TranslationServerEvent: TypeAlias = (
+    Error
+    | TranslationSessionCreated
+    | TranslationSessionUpdated
+    | TranslationSessionClosed
+    | TranslationSessionInputTranscriptDelta
+    | TranslationSessionOutputTranscriptDelta
+    | TranslationSessionOutputAudioDelta
+)
+
+
 ClientEvent: TypeAlias = (
     ConversationItemCreate
     | ConversationItemDelete
@@ -1205,6 +1578,22 @@ ClientEvent: TypeAlias = (
     | ResponseCreate
     | SessionUpdate
 )
+
+
+class RealtimeCallCreateRequest(Struct, kw_only=True):
+    sdp: str
+    session: RealtimeSessionCreateRequestGA | None | UnsetType = UNSET
+
+
+class RealtimeCreateClientSecretRequest(Struct, kw_only=True):
+    expires_after: RealtimeCreateClientSecretRequestExpiresAfter | None | UnsetType = UNSET
+    session: RealtimeVariants | None | UnsetType = UNSET
+
+
+class RealtimeCreateClientSecretResponse(Struct, kw_only=True):
+    value: str
+    expires_at: int
+    session: RealtimeSessionCreateResponseGA | RealtimeTranscriptionSessionCreateResponseGA
 
 
 ServerEvent: TypeAlias = (
