@@ -27,10 +27,9 @@ import msgspec
 from yarl import URL
 
 from . import _calls_http
-from ._calls_wire import RealtimeCallReferRequest, RealtimeCallRejectRequest
 from ._config import as_properties
 from ._connect import check_transport, error_for_status
-from ._generated import RealtimeSessionCreateRequestGA
+from ._generated import RealtimeCallReferRequest, RealtimeCallRejectRequest, RealtimeSessionCreateRequestGA
 from .errors import ConfigurationError, ConnectError
 
 if TYPE_CHECKING:

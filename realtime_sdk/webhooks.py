@@ -20,12 +20,11 @@ import hashlib
 import hmac
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TypeAlias
 
-import msgspec
-
-from ._calls_wire import WebhookRealtimeCallIncoming
-from .errors import WebhookVerificationError
+from ._generated import WebhookRealtimeCallIncoming
+from .errors import ProtocolError, WebhookVerificationError
+from .events import UnknownWebhookEvent, decode_webhook
 
 __all__ = ["DEFAULT_TOLERANCE", "UnknownWebhookEvent", "WebhookEvent", "unwrap"]
 
@@ -33,20 +32,9 @@ DEFAULT_TOLERANCE = 300
 """Seconds a delivery's timestamp may differ from the clock (the scheme's five minutes)."""
 
 
-class UnknownWebhookEvent(msgspec.Struct, frozen=True, kw_only=True):
-    """A correctly signed event of a type this SDK does not know (``live.call.incoming``, ...)."""
-
-    type: str
-    id: str
-    created_at: int
-    data: dict[str, Any]
-
-
-WebhookEvent = WebhookRealtimeCallIncoming | UnknownWebhookEvent
-
-_known: msgspec.json.Decoder[WebhookRealtimeCallIncoming] = msgspec.json.Decoder(WebhookRealtimeCallIncoming)
-_unknown = msgspec.json.Decoder(UnknownWebhookEvent)
-_KNOWN_TYPES = frozenset({"realtime.call.incoming"})
+WebhookEvent: TypeAlias = WebhookRealtimeCallIncoming | UnknownWebhookEvent
+"""What ``unwrap`` returns: a typed event, or a correctly signed one of a type this SDK does not know
+(``live.call.incoming``...) as ``UnknownWebhookEvent`` (its ``type`` and ``raw`` body)."""
 
 
 def unwrap(
@@ -113,15 +101,10 @@ def _matches(entry: str, expected: bytes) -> bool:
 
 def _decode(body: bytes) -> WebhookEvent:
     try:
-        head = msgspec.json.decode(body)
-    except msgspec.DecodeError:
-        raise WebhookVerificationError("the signed body is not JSON") from None
-    kind = head.get("type") if isinstance(head, dict) else None
-    if not isinstance(kind, str):
-        raise WebhookVerificationError("the signed body is not an event (no string 'type')")
-    try:
-        if kind in _KNOWN_TYPES:
-            return _known.decode(body)
-        return _unknown.decode(body)
-    except msgspec.ValidationError as exc:
-        raise WebhookVerificationError(f"the signed {kind} event does not match its schema: {exc}") from None
+        event = decode_webhook(body)
+    except ProtocolError:
+        raise WebhookVerificationError("the signed body is not a JSON object") from None
+    if isinstance(event, UnknownWebhookEvent) and (event.known_type or not event.type):
+        # A known type that does not fit its schema, or no type at all: not an event to act on.
+        raise WebhookVerificationError(f"the signed body is not a valid event: {event.error}")
+    return event

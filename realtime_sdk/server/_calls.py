@@ -9,8 +9,9 @@ Routes (the real service's paths, authenticated like the websocket):
 
 There is no SIP trunk: a test makes a phone call ring with ``ring(webhook_url)``, which posts a signed
 ``realtime.call.incoming`` to the app's webhook, Standard Webhooks style, with ``webhook_secret``.  A call's
-life: ``ringing`` → ``active`` (accept; a WebRTC call starts here) → ``ended`` (hangup, or after a refer);
-``ringing`` → ``rejected``.  Hanging up closes the call's sideband websockets.  ``send_dtmf`` makes the
+``status`` (in the server's shared ``calls`` registry): ``incoming`` → ``accepted`` (a WebRTC call starts
+here) → ``ended`` (hangup) or ``referred`` (refer); ``incoming`` → ``rejected``.  Hangup and refer close
+the call's sideband websockets (the caller has left this session).  ``send_dtmf`` makes the
 caller press keys: ``input_audio_buffer.dtmf_event_received`` on every sideband of the call.
 
 The real service's wording of these HTTP errors is not recorded; the shape (type, code, param) is kept.
@@ -22,17 +23,23 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import unquote
 
 import aiohttp
 import msgspec
 from aiohttp import web
 
-from .._calls_wire import RealtimeCallReferRequest, RealtimeCallRejectRequest
-from .._generated import InputAudioBufferDtmfEventReceived, RealtimeSessionCreateRequestGA
+from .._generated import (
+    InputAudioBufferDtmfEventReceived,
+    RealtimeCallReferRequest,
+    RealtimeCallRejectRequest,
+    RealtimeSessionCreateRequestGA,
+)
+from ._call_state import CallState
 from ._ids import new_id
 from ._sdp import SdpError, answer_for
 
@@ -40,56 +47,40 @@ if TYPE_CHECKING:
     from .app import LocalRealtimeServer
     from .connection import ServerConnection
 
-__all__ = ["LocalCall", "LocalCalls"]
+__all__ = ["CallControl", "sign"]
 
-CallState = Literal["ringing", "active", "rejected", "ended"]
 _T = TypeVar("_T")
-_PATHS = ("/v1", "/openai/v1")
+_CREATE = r"(?:/openai)?/v1/realtime/calls"
+_CONTROL = r"(?:/openai)?/v1/realtime/calls/(?P<call_id>[^/]+)/(?P<action>accept|reject|refer|hangup)"
 
 
-@dataclass
-class LocalCall:
-    """One call as the server sees it; tests read it through ``server.calls``."""
+class CallControl:
+    """Call control on the local server.  ``webhook_secret`` signs the incoming-call webhooks.
 
-    call_id: str
-    kind: Literal["sip", "webrtc"]
-    state: CallState
-    session: RealtimeSessionCreateRequestGA | None = None
-    """The configuration the call was accepted (or created) with; a sideband starts from it."""
-    sdp_offer: str | None = None
-    sdp_answer: str | None = None
-    sip_headers: list[dict[str, str]] = field(default_factory=list)
-    reject_status: int | None = None
-    referred_to: list[str] = field(default_factory=list)
-    webhook_status: int | None = None
-    """The HTTP status the app's webhook answered ``ring`` with."""
-
-
-class LocalCalls:
-    """The server's calls, by id.  ``webhook_secret`` signs the incoming-call webhooks."""
+    Calls live in the server's ``calls`` registry (shared with the sideband websocket); this adds what
+    call control keeps in each call's ``extra``: ``kind`` (``sip``/``webrtc``), ``sdp_offer``,
+    ``sdp_answer``, ``sip_headers``, ``reject_status``, ``referred_to`` (a list) and ``webhook_status``.
+    """
 
     def __init__(self, server: LocalRealtimeServer) -> None:
         self._server = server
-        self.calls: dict[str, LocalCall] = {}
         self.webhook_secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
         self._changed = asyncio.Condition()
+        server.add_route("POST", _CREATE, self._create)
+        server.add_route("POST", _CONTROL, self._control)
 
-    def register(self, app: web.Application) -> None:
-        """Add the call routes to ``app`` (before its catch-all route)."""
-        for prefix in _PATHS:
-            app.router.add_post(prefix + "/realtime/calls", self._create)
-            app.router.add_post(prefix + "/realtime/calls/{call_id}/{action}", self._control)
+    async def wait_for_status(self, call_id: str, *statuses: str) -> CallState:
+        """The call, once it exists and its ``status`` is one of ``statuses``."""
 
-    def get(self, call_id: str) -> LocalCall | None:
-        return self.calls.get(call_id)
+        def reached() -> bool:
+            call = self._server.calls.get(call_id)
+            return call is not None and call.status in statuses
 
-    async def wait_for_state(self, call_id: str, *states: CallState) -> LocalCall:
-        """The call, once it exists and is in one of ``states``."""
         async with self._changed:
-            await self._changed.wait_for(
-                lambda: call_id in self.calls and self.calls[call_id].state in states
-            )
-        return self.calls[call_id]
+            await self._changed.wait_for(reached)
+        call = self._server.calls.get(call_id)
+        assert call is not None
+        return call
 
     # -- what a test does ----------------------------------------------------------------------
     async def ring(
@@ -98,14 +89,15 @@ class LocalCalls:
         *,
         sip_headers: list[dict[str, str]] | None = None,
         secret: str | None = None,
-    ) -> LocalCall:
+    ) -> CallState:
         """A phone call arrives: post a signed ``realtime.call.incoming`` to ``webhook_url``.
 
-        Returns the ringing call (``webhook_status`` is the app's answer).  ``secret`` overrides
+        Returns the ringing call (``extra["webhook_status"]`` is the app's answer).  ``secret`` overrides
         ``webhook_secret`` for this delivery (a test of a wrong secret)."""
         headers = sip_headers if sip_headers is not None else _default_sip_headers()
-        call = LocalCall(new_id("rtc"), "sip", "ringing", sip_headers=headers)
-        await self._put(call)
+        call = self._server.calls.new()
+        call.extra.update(kind="sip", sip_headers=headers, referred_to=[])
+        await self._notify()
         event = {
             "object": "event",
             "id": new_id("evt"),
@@ -120,7 +112,7 @@ class LocalCalls:
             http.post(webhook_url, data=body, headers={**signed, "Content-Type": "application/json"}) as resp,
         ):
             await resp.read()
-            call.webhook_status = resp.status
+            call.extra["webhook_status"] = resp.status
         return call
 
     def send_dtmf(self, call_id: str, digits: str) -> int:
@@ -145,10 +137,11 @@ class LocalCalls:
             return _error(400, f"Invalid SDP offer: {exc}", "invalid_offer", "sdp")
         except _BadRequest as exc:
             return _error(400, exc.message, exc.code, exc.param)
-        call = LocalCall(
-            new_id("rtc"), "webrtc", "active", session=session or initial, sdp_offer=offer, sdp_answer=answer
-        )
-        await self._put(call)
+        call = self._server.calls.new()
+        call.session = session or initial
+        call.status = "accepted"
+        call.extra.update(kind="webrtc", sdp_offer=offer, sdp_answer=answer, referred_to=[])
+        await self._notify()
         prefix = "/openai/v1" if request.path.startswith("/openai/") else "/v1"
         return web.Response(
             status=201,
@@ -161,63 +154,62 @@ class LocalCalls:
         refused, _ = self._server._authenticate(request)
         if refused is not None:
             return refused
-        action = request.match_info["action"]
-        if action not in ("accept", "reject", "refer", "hangup"):
-            return _error(404, f"Invalid URL (POST {request.path})", None, None)
-        call = self.calls.get(request.match_info["call_id"])
+        match = re.fullmatch(_CONTROL, request.path.rstrip("/"))
+        assert match is not None  # the route matched this path
+        call_id, action = unquote(match["call_id"]), match["action"]
+        call = self._server.calls.get(call_id)
         if call is None:
-            return _error(
-                404, f"Call '{request.match_info['call_id']}' not found.", "call_not_found", "call_id"
-            )
+            return _error(404, f"Call '{call_id}' not found.", "call_not_found", "call_id")
         try:
             raw = await request.read()
             if action == "accept":
-                self._expect(call, "ringing", action)
+                self._expect(call, "incoming", action)
                 call.session = _decode(raw, RealtimeSessionCreateRequestGA, "session")
-                call.state = "active"
+                call.status = "accepted"
             elif action == "reject":
-                self._expect(call, "ringing", action)
+                self._expect(call, "incoming", action)
                 reject = _decode(raw, RealtimeCallRejectRequest, "body") if raw.strip() else None
                 code = reject.status_code if reject is not None else None
-                call.reject_status = code if isinstance(code, int) else 603
-                call.state = "rejected"
+                call.extra["reject_status"] = code if isinstance(code, int) else 603
+                call.status = "rejected"
             elif action == "refer":
-                self._expect(call, "active", action)
+                self._expect(call, "accepted", action)
                 refer = _decode(raw, RealtimeCallReferRequest, "body")
-                call.referred_to.append(refer.target_uri)
-                await self._end(call)
+                call.extra.setdefault("referred_to", []).append(refer.target_uri)
+                call.status = "referred"
+                await self._close_sidebands(call)
             else:
-                self._expect(call, "active", action)
-                await self._end(call)
+                self._expect(call, "accepted", action)
+                call.status = "ended"
+                await self._close_sidebands(call)
         except _BadRequest as exc:
             return _error(400, exc.message, exc.code, exc.param)
-        async with self._changed:
-            self._changed.notify_all()
+        await self._notify()
         return web.Response(status=200)
 
     # -- state ---------------------------------------------------------------------------------
-    def _expect(self, call: LocalCall, state: CallState, action: str) -> None:
-        if call.state != state:
+    def _expect(self, call: CallState, status: str, action: str) -> None:
+        if call.status != status:
             raise _BadRequest(
-                f"Cannot {action} call '{call.call_id}': it is {call.state}.", "invalid_call_state", "call_id"
+                f"Cannot {action} call '{call.call_id}': it is {call.status}.",
+                "invalid_call_state",
+                "call_id",
             )
 
-    async def _end(self, call: LocalCall) -> None:
-        call.state = "ended"
+    async def _close_sidebands(self, call: CallState) -> None:
         for conn in self._sidebands(call.call_id):
             await conn.close(1000, "call ended")
 
-    async def _put(self, call: LocalCall) -> None:
+    async def _notify(self) -> None:
         async with self._changed:
-            self.calls[call.call_id] = call
             self._changed.notify_all()
 
     def _sidebands(self, call_id: str) -> list[ServerConnection]:
-        return [
-            conn
-            for conn in self._server.connections
-            if conn.request.query.get("call_id") == call_id and not conn.closed.is_set()
-        ]
+        call = self._server.calls.get(call_id)
+        if call is None:
+            return []
+        live = [self._server.connections[i] for i in call.sidebands]
+        return [conn for conn in live if not conn.closed.is_set()]
 
 
 def sign(

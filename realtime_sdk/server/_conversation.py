@@ -39,6 +39,10 @@ class Conversation:
     """Length of the audio of assistant items, by item id (bounds truncation); grows while it streams."""
     truncated: set[str] = field(default_factory=set)
     """Assistant items truncated, possibly while still streaming: their end and transcript stay cut."""
+    assistant_audio: dict[str, bytes] = field(default_factory=dict)
+    """The audio of assistant items as sent (24 kHz PCM16), for ``conversation.item.retrieve``."""
+    phases: dict[str, str] = field(default_factory=dict)
+    """``phase`` of assistant messages, by item id (added to the item on the wire)."""
 
     def get(self, item_id: str) -> RealtimeConversationItem | None:
         for item in self.items:
@@ -77,8 +81,25 @@ class Conversation:
                 f"Error deleting item: the item with id '{item_id}' does not exist.",
             )
         self.items.remove(item)
-        for side in (self.user_audio, self.transcripts, self.assistant_audio_ms):
+        for side in (
+            self.user_audio,
+            self.transcripts,
+            self.assistant_audio_ms,
+            self.assistant_audio,
+            self.phases,
+        ):
             side.pop(item_id, None)
+
+    def model_output_before(self, item_id: str) -> bool:
+        """Whether an assistant message or a function call comes before ``item_id``."""
+        for item in self.items:
+            if item.id == item_id:
+                return False
+            if isinstance(item, RealtimeConversationItemFunctionCall) or (
+                isinstance(item, RealtimeConversationItemMessage) and item.role == "assistant"
+            ):
+                return True
+        return False
 
     def previous_of(self, item_id: str) -> str | None:
         for i, item in enumerate(self.items):

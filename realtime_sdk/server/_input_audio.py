@@ -23,7 +23,7 @@ response is created whatever ``create_response`` says (the timeout exists to tri
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,19 +35,31 @@ from .._generated import (
     InputAudioBufferSpeechStopped,
     InputAudioBufferTimeoutTriggered,
 )
+from .._struct import Struct
 from ._codec import WireFormat
 from ._errors import ClientError
 from ._ids import new_id
 from ._vad import SEMANTIC_SILENCE_MS, EnergyVad
 
-if TYPE_CHECKING:
-    from ._protocol import Protocol
-
 MIN_COMMIT_MS = 100
 
 
+class TurnHost(Protocol):
+    """What the input buffer needs from its connection: where turns go."""
+
+    def emit(self, event: Struct) -> None: ...
+
+    def responding(self) -> bool: ...
+
+    def commit_user_audio(self, pcm24: bytes, item_id: str) -> None: ...
+
+    def auto_response(self) -> None: ...
+
+    def interrupt(self, reason: str) -> None: ...
+
+
 class InputAudio:
-    def __init__(self, proto: Protocol) -> None:
+    def __init__(self, proto: TurnHost) -> None:
         self.proto = proto
         self.format = WireFormat("audio/pcm")
         self.turn_detection: dict[str, Any] | None = None
@@ -151,7 +163,7 @@ class InputAudio:
         timeout = self._idle_timeout_ms()
         if timeout is None or self.idle_from_ms is None or self.speech_item_id is not None:
             return None
-        if self.proto.active is not None or self.proto.out_of_band:
+        if self.proto.responding():
             return None
         return max(self.idle_from_ms, self.buffer_start_ms) + timeout
 

@@ -6,7 +6,7 @@ Each function applies one event to the protocol's conversation and emits the ser
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import msgspec
 
@@ -21,15 +21,23 @@ from .._generated import (
     RealtimeConversationItemMessage,
     RealtimeConversationItemMessageContentItem,
 )
-from ._conversation import prepare_client_item, public_view
+from .._struct import Struct
+from ._codec import WireFormat
+from ._conversation import Conversation, prepare_client_item, public_view
 from ._errors import ClientError
 from ._ids import new_id
 
-if TYPE_CHECKING:
-    from ._protocol import Protocol
+
+class ItemHost(Protocol):
+    conversation: Conversation
+
+    @property
+    def input_format(self) -> WireFormat: ...
+
+    def emit(self, event: Struct) -> None: ...
 
 
-def create_item(proto: Protocol, event: ConversationItemCreate) -> None:
+def create_item(proto: ItemHost, event: ConversationItemCreate) -> None:
     conversation = proto.conversation
     item = prepare_client_item(conversation, event.item)
     previous = event.previous_item_id if isinstance(event.previous_item_id, str) else None
@@ -37,7 +45,7 @@ def create_item(proto: Protocol, event: ConversationItemCreate) -> None:
     if isinstance(item, RealtimeConversationItemMessage) and isinstance(item.id, str):
         for part in item.content:
             if isinstance(part.audio, bytes):
-                fmt = proto.audio_in.format
+                fmt = proto.input_format
                 audio = part.audio[: len(part.audio) - len(part.audio) % fmt.sample_width]
                 conversation.user_audio[item.id] = fmt.to_model(fmt.to_pcm16(audio))
     shown = public_view(item)
@@ -45,17 +53,41 @@ def create_item(proto: Protocol, event: ConversationItemCreate) -> None:
     proto.emit(ConversationItemDone(event_id=new_id("event"), previous_item_id=prev, item=shown))
 
 
-def retrieve_item(proto: Protocol, event: ConversationItemRetrieve) -> None:
+def retrieve_item(proto: ItemHost, event: ConversationItemRetrieve) -> None:
     item = proto.conversation.get(event.item_id)
     if item is None:
         raise ClientError(
             "item_retrieve_invalid_item_id",
             f"Error retrieving item: the item with id '{event.item_id}' does not exist.",
         )
-    proto.emit(ConversationItemRetrieved(event_id=new_id("event"), item=item))
+    proto.emit(
+        ConversationItemRetrieved(event_id=new_id("event"), item=stored_view(proto.conversation, item))
+    )
 
 
-def truncate_item(proto: Protocol, event: ConversationItemTruncate) -> None:
+def stored_view(conversation: Conversation, item: Any) -> Any:
+    """The item as the service stores it (``conversation.item.retrieved``): ``object: "realtime.item"``,
+    user audio and assistant audio as base64 ``audio``; an assistant audio part is of type ``audio``
+    (with ``format: "pcm16"``, added on the wire, see ``_wire``)."""
+    item = msgspec.structs.replace(item, object="realtime.item")
+    if not isinstance(item, RealtimeConversationItemMessage) or not isinstance(item.id, str):
+        return item
+    content = []
+    for part in item.content:
+        if part.type == "output_audio":
+            pcm = conversation.assistant_audio.get(item.id, b"")
+            if item.id in conversation.truncated:
+                pcm = pcm[: int(conversation.assistant_audio_ms.get(item.id, 0.0)) * 48]
+            part = RealtimeConversationItemMessageContentItem(
+                type="audio", audio=pcm, transcript=part.transcript
+            )
+        elif part.type == "input_audio" and item.id in conversation.user_audio:
+            part = msgspec.structs.replace(part, audio=conversation.user_audio[item.id])
+        content.append(part)
+    return msgspec.structs.replace(item, content=content)
+
+
+def truncate_item(proto: ItemHost, event: ConversationItemTruncate) -> None:
     conversation = proto.conversation
     item = conversation.get(event.item_id)
     if item is None:

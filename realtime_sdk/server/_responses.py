@@ -8,7 +8,20 @@
                 response.content_part.done
       function call: response.function_call_arguments.delta..., response.function_call_arguments.done
       conversation.item.done (not out-of-band), response.output_item.done
-    response.done (with usage), rate_limits.updated
+    response.done (with usage), rate_limits.updated (after most responses: see ``rate_limits_due``)
+
+Models with preambles (``ModelProfile.phases``): every assistant message carries ``phase`` —
+``"commentary"`` when a function call follows it in the same reply, else ``"final_answer"`` — and with
+``overlapping_calls`` the function call item opens (and streams its arguments) after the preamble's
+deltas but before the preamble's ``.done`` events, as the recorded gpt-realtime-2.1 traffic does.
+
+``conversation.item.done`` of an output item has ``previous_item_id: null`` while no model output (an
+assistant message or a function call) precedes it in the conversation, as recorded; later ones name the
+item before them.
+
+On a sideband connection (``?call_id=``) audio goes to the call, not the websocket: no
+``response.output_audio.delta``; ``output_audio_buffer.started`` follows the first transcript delta and
+``output_audio_buffer.stopped`` follows ``response.done``.
 
 Cancellation (``response.cancel`` or speech with ``interrupt_response``) is checked between deltas: the
 open item is closed with its ``.done`` events (status ``incomplete``, the transcript sent so far), no
@@ -23,13 +36,16 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import msgspec
 
 from .._generated import (
     ConversationItemAdded,
     ConversationItemDone,
+    OutputAudioBufferStarted,
+    OutputAudioBufferStopped,
     RealtimeAudioFormats,
     RealtimeConversationItem,
     RealtimeConversationItemFunctionCall,
@@ -60,21 +76,48 @@ from .._generated import (
     ResponseOutputTextDelta,
     ResponseOutputTextDone,
 )
-from ._codec import WireFormat, pcm24_ms, tone
+from .._struct import Struct
+from ._codec import WireFormat, pcm24_ms
+from ._conversation import Conversation
 from ._ids import new_id
+from ._profiles import ModelProfile
+from ._speech_ports import Synthesizer
 from ._usage import Usage, rate_limits, text_tokens
-from .models import ModelRequest, ReplyPart
-
-if TYPE_CHECKING:
-    from ._protocol import Protocol
+from .models import ModelRequest, Reply, ReplyPart
 
 DELTA_MS = 100
 """Audio per ``response.output_audio.delta``."""
 _WORDS = re.compile(r"\s*\S+")
+_Finish = Callable[[], None]
+
+
+class ResponseHost(Protocol):
+    """What a response needs from its connection."""
+
+    session: dict[str, Any]
+    conversation: Conversation
+    conversation_id: str
+    pace_audio: bool
+    profile: ModelProfile
+    sideband: bool
+    synthesizer: Synthesizer
+    tokens_used: int
+
+    def emit(self, event: Struct) -> None: ...
+
+    def on_bug(self, what: str) -> None: ...
+
+    async def transcripts_for(self, items: list[RealtimeConversationItem]) -> dict[str, str]: ...
+
+    async def respond(self, request: ModelRequest) -> Reply: ...
+
+    def response_finished(self, run: ResponseRun) -> None: ...
+
+    def rate_limits_due(self) -> bool: ...
 
 
 class ResponseRun:
-    def __init__(self, proto: Protocol, params: RealtimeResponseCreateParams) -> None:
+    def __init__(self, proto: ResponseHost, params: RealtimeResponseCreateParams) -> None:
         self.proto = proto
         self.id = new_id("resp")
         session = proto.session
@@ -108,6 +151,9 @@ class ResponseRun:
         self.out_of_tokens = False
         self._cancelled = asyncio.Event()
         self.usage = Usage()
+        self.streaming = asyncio.Event()
+        """Set at the first output delta (or at the end): the turn's input transcript may now arrive."""
+        self._audio_started = False
 
     # -- control -----------------------------------------------------------------------------------
     def cancel(self, reason: str) -> None:
@@ -146,13 +192,21 @@ class ResponseRun:
         elif self.out_of_tokens:
             status = "incomplete"
             details = RealtimeResponseStatusDetails(type="incomplete", reason="max_output_tokens")
+        self.streaming.set()
         self.proto.response_finished(self)
         emit(ResponseDone(event_id=new_id("event"), response=self._response(status, details, final=True)))
-        emit(rate_limits(self.proto.tokens_used))
+        if self.proto.rate_limits_due():
+            emit(rate_limits(self.proto.tokens_used))
+        if self._audio_started:
+            emit(OutputAudioBufferStopped(event_id=new_id("event"), response_id=self.id))
+
+    def audio_cleared(self) -> None:
+        """``output_audio_buffer.clear`` cut this response's audio: no ``stopped`` will follow."""
+        self._audio_started = False
 
     async def _produce(self) -> tuple[str, RealtimeResponseStatusDetails | None]:
         items = self.input if self.input is not None else list(self.proto.conversation.items)
-        transcripts = await self.proto.transcriber.for_items(items)
+        transcripts = await self.proto.transcripts_for(items)
         conv = self.proto.conversation
         audio = {
             i.id: conv.user_audio[i.id] for i in items if isinstance(i.id, str) and i.id in conv.user_audio
@@ -167,21 +221,41 @@ class ResponseRun:
             transcripts=transcripts,
             metadata=self.metadata,
         )
-        reply = await self.proto.model.respond(request)
+        reply = await self.proto.respond(request)
         if reply.failure is not None and not self.cancelled:
             return _failed(reply.failure[0])
-        for part in reply.parts:
+        profile = self.proto.profile
+        parts = reply.parts
+        held: _Finish | None = None  # a preamble whose .done events wait for the call that overlaps it
+        for n, part in enumerate(parts):
             if self.stopped:
                 break
+            calls_next = n + 1 < len(parts) and parts[n + 1].kind == "function_call"
             if part.kind == "function_call":
-                await self._function_call(part)
+                finish = await self._function_call(part)
             else:
-                await self._message(part)
+                phase = ("commentary" if calls_next else "final_answer") if profile.phases else None
+                finish = await self._message(part, phase)
+            if held is not None:
+                held()
+                held = None
+            if part.kind != "function_call" and calls_next and profile.overlapping_calls and not self.stopped:
+                held = finish
+            else:
+                finish()
+        if held is not None:
+            held()
         return "completed", None
 
-    async def _message(self, part: ReplyPart) -> None:
+    def _delta_sent(self) -> None:
+        self.streaming.set()
+
+    async def _message(self, part: ReplyPart, phase: str | None) -> _Finish:
+        """Open a message item and stream its content; the returned callable closes it."""
         spoken = "audio" in self.modalities
         item_id = new_id("item")
+        if phase is not None:
+            self.proto.conversation.phases[item_id] = phase
         item = RealtimeConversationItemMessage(id=item_id, status="in_progress", role="assistant", content=[])
         index = self._open(item)
         ptype = "audio" if spoken else "text"
@@ -201,7 +275,7 @@ class ResponseRun:
             part_so_far = RealtimeConversationItemMessageContentItem(type="output_audio", transcript="")
             self._store(msgspec.structs.replace(item, content=[part_so_far]))
         if spoken:
-            pcm = part.audio if part.kind == "audio" else tone(max(300.0, 60.0 * len(text.split())))
+            pcm = part.audio if part.kind == "audio" else await self.proto.synthesizer.synthesize(text)
             words = _WORDS.findall(text)
             step = DELTA_MS * 48
             chunks = max(1, math.ceil(len(pcm) / step))
@@ -221,13 +295,21 @@ class ResponseRun:
                         )
                     )
                     said += 1
+                    if self.proto.sideband and not self._audio_started:
+                        self._audio_started = True
+                        self.proto.emit(
+                            OutputAudioBufferStarted(event_id=new_id("event"), response_id=self.id)
+                        )
                 chunk = pcm[n * step : (n + 1) * step]
-                self.proto.emit(
-                    ResponseOutputAudioDelta(
-                        event_id=new_id("event"), delta=self.wire.from_model(chunk), **common
+                if not self.proto.sideband:
+                    self.proto.emit(
+                        ResponseOutputAudioDelta(
+                            event_id=new_id("event"), delta=self.wire.from_model(chunk), **common
+                        )
                     )
-                )
+                self._delta_sent()
                 sent_ms += pcm24_ms(chunk)
+                conv.assistant_audio[item_id] = pcm[: (n + 1) * step]
                 self._spend(sent_text, sent_ms)
                 if item_id not in conv.truncated:
                     conv.assistant_audio_ms[item_id] = sent_ms
@@ -247,16 +329,22 @@ class ResponseRun:
                     break
                 sent_text += word
                 self.proto.emit(ResponseOutputTextDelta(event_id=new_id("event"), delta=word, **common))
+                self._delta_sent()
                 self._spend(sent_text)
                 await self._pace(None, None)
             self.proto.emit(ResponseOutputTextDone(event_id=new_id("event"), text=sent_text, **common))
             content = RealtimeConversationItemMessageContentItem(type="output_text", text=sent_text)
         self.usage.out_text += text_tokens(sent_text)
-        self._emit_part(ResponseContentPartDone, item_id, index, ptype, sent_text)
         status = "incomplete" if self.stopped else "completed"
-        self._close(msgspec.structs.replace(item, status=status, content=[content]), index)
 
-    async def _function_call(self, part: ReplyPart) -> None:
+        def finish() -> None:
+            self._emit_part(ResponseContentPartDone, item_id, index, ptype, sent_text)
+            self._close(msgspec.structs.replace(item, status=status, content=[content]), index)
+
+        return finish
+
+    async def _function_call(self, part: ReplyPart) -> _Finish:
+        """Open a function call item and stream its arguments; the returned callable closes it."""
         item_id, call_id = new_id("item"), new_id("call")
         item = RealtimeConversationItemFunctionCall(
             id=item_id, status="in_progress", name=part.name, call_id=call_id, arguments=""
@@ -277,19 +365,23 @@ class ResponseRun:
             self.proto.emit(
                 ResponseFunctionCallArgumentsDelta(event_id=new_id("event"), delta=args[i : i + 8], **common)
             )
+            self._delta_sent()
             self._spend(sent)
             await self._pace(None, None)
-        if self.cancelled or sent != args:
-            status = "incomplete"
-        else:
-            status = "completed"
-            self.proto.emit(
-                ResponseFunctionCallArgumentsDone(
-                    event_id=new_id("event"), name=part.name, arguments=args, **common
-                )
-            )
         self.usage.out_text += text_tokens(sent)
-        self._close(msgspec.structs.replace(item, status=status, arguments=sent), index)
+        complete = not self.cancelled and sent == args
+
+        def finish() -> None:
+            if complete:
+                self.proto.emit(
+                    ResponseFunctionCallArgumentsDone(
+                        event_id=new_id("event"), name=part.name, arguments=args, **common
+                    )
+                )
+            status = "completed" if complete else "incomplete"
+            self._close(msgspec.structs.replace(item, status=status, arguments=sent), index)
+
+        return finish
 
     # -- helpers -----------------------------------------------------------------------------------
     def _open(self, item: RealtimeConversationItem) -> int:
@@ -317,6 +409,8 @@ class ResponseRun:
             conv = self.proto.conversation
             self._store(item)
             prev = conv.previous_of(item.id) if isinstance(item.id, str) else None
+            if prev is not None and isinstance(item.id, str) and not conv.model_output_before(item.id):
+                prev = None  # as recorded: null until the conversation holds earlier model output
             self.proto.emit(ConversationItemDone(event_id=new_id("event"), previous_item_id=prev, item=item))
         self.proto.emit(
             ResponseOutputItemDone(

@@ -7,7 +7,11 @@ whole; on any error the copy is dropped, so the session is unchanged.
 Merging follows the recordings: top-level fields are replaced; ``audio.input`` / ``audio.output`` are
 merged field by field; a given ``turn_detection`` or ``transcription`` replaces the old one and is filled
 with the service's defaults (a ``server_vad`` given as ``{"type": "server_vad"}`` comes back with
-threshold 0.5, prefix_padding_ms 300, silence_duration_ms 200 ...).
+threshold 0.5, prefix_padding_ms 300 and the model's silence_duration_ms ...).  ``instructions: ""`` is
+ignored, as the real service ignores it (its built-in prompt stays).
+
+Transcription sessions (``type: "transcription"``) have their own, smaller shape: the input audio side only
+(format, transcription, noise reduction, turn detection) and ``include``.
 """
 
 from __future__ import annotations
@@ -17,8 +21,14 @@ from typing import Any
 
 import msgspec
 
-from .._generated import RealtimeSessionCreateRequestGA, RealtimeSessionCreateResponseGA
+from .._generated import (
+    RealtimeSessionCreateRequestGA,
+    RealtimeSessionCreateResponseGA,
+    RealtimeTranscriptionSessionCreateRequestGA,
+    RealtimeTranscriptionSessionCreateResponseGA,
+)
 from ._errors import ClientError
+from ._profiles import profile_for
 
 DEFAULT_INSTRUCTIONS = "You are the local Realtime test server. Answer briefly."
 
@@ -39,8 +49,13 @@ SEMANTIC_VAD_DEFAULTS: dict[str, Any] = {
 }
 
 
+SESSION_SECONDS = 3600
+"""A session lasts 60 minutes (``expires_at`` is creation + 3600 s, as recorded)."""
+
+
 def default_session(session_id: str, model: str, expires_at: int) -> dict[str, Any]:
     pcm = {"type": "audio/pcm", "rate": 24000}
+    profile = profile_for(model)
     return {
         "type": "realtime",
         "object": "realtime.session",
@@ -60,16 +75,85 @@ def default_session(session_id: str, model: str, expires_at: int) -> dict[str, A
                 "format": dict(pcm),
                 "transcription": None,
                 "noise_reduction": None,
-                "turn_detection": dict(SERVER_VAD_DEFAULTS),
+                "turn_detection": {**SERVER_VAD_DEFAULTS, "silence_duration_ms": profile.silence_duration_ms},
             },
-            "output": {"format": dict(pcm), "voice": "alloy", "speed": 1.0},
+            "output": {"format": dict(pcm), "voice": profile.voice, "speed": 1.0},
         },
         "include": None,
     }
 
 
-def to_struct(session: dict[str, Any]) -> RealtimeSessionCreateResponseGA:
+def default_transcription_session(session_id: str, expires_at: int) -> dict[str, Any]:
+    """A transcription session as ``session.created`` shows it before any update."""
+    return {
+        "type": "transcription",
+        "object": "realtime.transcription_session",
+        "id": session_id,
+        "expires_at": expires_at,
+        "include": None,
+        "audio": {
+            "input": {
+                "format": {"type": "audio/pcm", "rate": 24000},
+                "transcription": {"model": "gpt-realtime-whisper", "language": None, "prompt": None},
+                "noise_reduction": None,
+                "turn_detection": {
+                    "type": "server_vad",
+                    "threshold": 0.5,
+                    "prefix_padding_ms": 300,
+                    "silence_duration_ms": 500,
+                },
+            }
+        },
+    }
+
+
+def to_struct(
+    session: dict[str, Any],
+) -> RealtimeSessionCreateResponseGA | RealtimeTranscriptionSessionCreateResponseGA:
+    if session["type"] == "transcription":
+        return msgspec.convert(session, RealtimeTranscriptionSessionCreateResponseGA)
     return msgspec.convert(session, RealtimeSessionCreateResponseGA)
+
+
+def merge_transcription(
+    current: dict[str, Any], update: RealtimeTranscriptionSessionCreateRequestGA
+) -> dict[str, Any]:
+    """The transcription session after ``update`` (raises ``ClientError`` and changes nothing if invalid)."""
+    new = copy.deepcopy(current)
+    changes: dict[str, Any] = msgspec.to_builtins(update)
+    if "include" in changes:
+        new["include"] = changes["include"]
+    part = (changes.get("audio") or {}).get("input") or {}
+    _refuse_nulls(part, frozenset({"format"}), "session.audio.input")
+    target = new["audio"]["input"]
+    for key, value in part.items():
+        if key == "format":
+            target[key] = _format(value, "session.audio.input.format")
+        elif key == "turn_detection" and value is not None:
+            if value.get("type") != "server_vad":
+                raise ClientError(
+                    "invalid_value",
+                    f"Invalid value: '{value.get('type')}'. Value must be 'server_vad'.",
+                    "session.audio.input.turn_detection.type",
+                )
+            target[key] = {
+                "type": "server_vad",
+                "threshold": value.get("threshold", 0.5),
+                "prefix_padding_ms": value.get("prefix_padding_ms", 300),
+                "silence_duration_ms": value.get("silence_duration_ms", 500),
+            }
+        elif key == "transcription" and value is not None:
+            target[key] = {"model": "gpt-realtime-whisper", "language": None, "prompt": None, **value}
+        else:
+            target[key] = value
+    td = target.get("turn_detection")
+    if td is not None:
+        p = "session.audio.input.turn_detection"
+        check_range(td.get("threshold"), 0.0, 1.0, f"{p}.threshold")
+        check_range(td.get("prefix_padding_ms"), 0, 10_000, f"{p}.prefix_padding_ms")
+        check_range(td.get("silence_duration_ms"), 0, 10_000, f"{p}.silence_duration_ms")
+    _check_noise_reduction(target)
+    return new
 
 
 def merge(current: dict[str, Any], update: RealtimeSessionCreateRequestGA) -> dict[str, Any]:
@@ -79,6 +163,8 @@ def merge(current: dict[str, Any], update: RealtimeSessionCreateRequestGA) -> di
     changes.pop("type", None)
     changes.pop("parallel_tool_calls", None)
     audio = changes.pop("audio", None) or {}
+    if changes.get("instructions") == "":
+        del changes["instructions"]  # the real service keeps its prompt
     _refuse_nulls(changes, NEVER_NULL, "session")
     new.update(changes)
     for side in ("input", "output"):
@@ -89,7 +175,11 @@ def merge(current: dict[str, Any], update: RealtimeSessionCreateRequestGA) -> di
             if key == "format":
                 target[key] = _format(value, f"session.audio.{side}.format")
             elif key == "turn_detection" and value is not None:  # null: manual turns
-                defaults = SERVER_VAD_DEFAULTS if value.get("type") == "server_vad" else SEMANTIC_VAD_DEFAULTS
+                if value.get("type") == "server_vad":
+                    silence = profile_for(str(new.get("model", ""))).silence_duration_ms
+                    defaults = {**SERVER_VAD_DEFAULTS, "silence_duration_ms": silence}
+                else:
+                    defaults = SEMANTIC_VAD_DEFAULTS
                 target[key] = {**defaults, **value}
             elif key == "transcription" and value is not None:
                 target[key] = {"model": None, "language": None, "prompt": None, **value}
@@ -196,6 +286,11 @@ def validate(session: dict[str, Any]) -> None:
                 f"Invalid value: '{td.get('eagerness')}'. Supported values are: 'low', 'medium', 'high', and 'auto'.",
                 f"{p}.eagerness",
             )
+    _check_noise_reduction(audio_in)
+    check_range(session["audio"]["output"].get("speed"), 0.25, 1.5, "session.audio.output.speed")
+
+
+def _check_noise_reduction(audio_in: dict[str, Any]) -> None:
     nr = audio_in.get("noise_reduction")
     if nr is not None and nr.get("type") not in ("near_field", "far_field"):
         raise ClientError(
@@ -203,4 +298,3 @@ def validate(session: dict[str, Any]) -> None:
             f"Invalid value: '{nr.get('type')}'. Supported values are: 'near_field' and 'far_field'.",
             "session.audio.input.noise_reduction.type",
         )
-    check_range(session["audio"]["output"].get("speed"), 0.25, 1.5, "session.audio.output.speed")

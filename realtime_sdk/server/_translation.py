@@ -14,14 +14,12 @@ server's ``pace_audio`` each frame's output leaves no sooner than real time allo
 and closes the websocket.
 
 ``received_audio_ms`` / ``wait_for_audio_ms`` are the clock of audio received, for tests that check a
-client keeps silence flowing; ``received_silence_ms`` counts the frames of it that were digital silence.
+client keeps silence flowing; ``received_silence_ms`` counts how much of it was digital silence.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import contextlib
 import re
 import time
@@ -31,25 +29,23 @@ import msgspec
 import numpy as np
 from aiohttp import WSMsgType, web
 
-from .._struct import Struct
-from ._errors import ClientError, error_event
-from ._ids import new_id
-from ._translation_events import (
-    TranslationClientEvent,
-    TranslationInputAudioBufferAppend,
-    TranslationInputTranscriptDelta,
-    TranslationOutputAudioDelta,
-    TranslationOutputTranscriptDelta,
-    TranslationSession,
-    TranslationSessionAudio,
-    TranslationSessionAudioInput,
-    TranslationSessionAudioOutput,
+from .. import events
+from .._generated import (
+    RealtimeTranslationSession,
     TranslationSessionClose,
     TranslationSessionClosed,
     TranslationSessionCreated,
+    TranslationSessionInputAudioBufferAppend,
+    TranslationSessionInputTranscriptDelta,
+    TranslationSessionOutputAudioDelta,
+    TranslationSessionOutputTranscriptDelta,
     TranslationSessionUpdate,
     TranslationSessionUpdated,
 )
+from .._struct import Struct
+from ..errors import ProtocolError
+from ._errors import ClientError, error_event, from_validation
+from ._ids import new_id
 
 if TYPE_CHECKING:
     from .app import LocalRealtimeServer
@@ -60,10 +56,10 @@ FRAME_MS = 200
 FRAME_BYTES = 24_000 * 2 * FRAME_MS // 1000
 """One engine frame: 200 ms of 24 kHz PCM16 mono."""
 _SPEECH_RMS = 100.0
-"""A frame louder than this (in PCM16 units) carries sound; below it, the utterance ends."""
+"""A frame louder than this (in PCM16 units) carries sound; below it, an utterance ends."""
 _WORDS = re.compile(r"\s*\S+")
-_decoder = msgspec.json.Decoder(TranslationClientEvent)
-_UPDATABLE = {"audio": {"input": {"transcription", "noise_reduction", "format"}, "output": {"language"}}}
+_PATH = r"(?:/openai)?/v1/realtime/translations"
+_UPDATABLE = {"input": ("transcription", "noise_reduction", "format"), "output": ("language",)}
 
 
 class LocalTranslations:
@@ -75,16 +71,23 @@ class LocalTranslations:
         self.default_language = "es"
         """``audio.output.language`` of a new session."""
         self._changed = asyncio.Condition()
-
-    def register(self, app: web.Application) -> None:
-        for prefix in ("/v1", "/openai/v1"):
-            app.router.add_get(prefix + "/realtime/translations", self._accept)
-        app.on_shutdown.append(self._shutdown)
+        server.add_route("GET", _PATH, self._accept)
 
     async def wait_for_connection(self, index: int = 0) -> TranslationConnection:
         async with self._changed:
             await self._changed.wait_for(lambda: len(self.connections) > index)
         return self.connections[index]
+
+    async def close(self) -> None:
+        """Close every open translation websocket (the server is stopping); in strict mode, raise for
+        any event sent that would not decode typed."""
+        for conn in self.connections:
+            if not conn.closed.is_set():
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(conn.ws.close(code=1001, message=b"server shutting down"), 2)
+        bugs = [f"translation connection {c.index}: {why}" for c in self.connections for why in c.violations]
+        if bugs and self._server.strict:
+            raise AssertionError("the local server misbehaved:\n" + "\n".join(bugs))
 
     async def _accept(self, request: web.Request) -> web.StreamResponse:
         refused, _ = self._server._authenticate(request)
@@ -92,51 +95,41 @@ class LocalTranslations:
             return refused
         ws = web.WebSocketResponse(max_msg_size=16 * 2**20)
         await ws.prepare(request)
-        session = TranslationSession(
-            id=new_id("sess"),
-            expires_at=int(time.time() + self._server.session_ttl),
-            model=request.query.get("model") or "gpt-realtime-translate",
-            audio=TranslationSessionAudio(
-                input=TranslationSessionAudioInput(),
-                output=TranslationSessionAudioOutput(language=self.default_language),
-            ),
-        )
-        conn = TranslationConnection(
-            len(self.connections), ws, session, self._server, self._server.pace_audio
-        )
+        config = {
+            "id": new_id("sess"),
+            "type": "translation",
+            "expires_at": int(time.time() + self._server.session_ttl),
+            "model": request.query.get("model") or "gpt-realtime-translate",
+            "audio": {
+                "input": {"transcription": None, "noise_reduction": None},
+                "output": {"language": self.default_language},
+            },
+        }
+        conn = TranslationConnection(len(self.connections), ws, config, self._server)
         async with self._changed:
             self.connections.append(conn)
             self._changed.notify_all()
         await conn.run()
         return ws
 
-    async def _shutdown(self, app: web.Application) -> None:
-        for conn in self.connections:
-            if not conn.closed.is_set():
-                await conn.ws.close(code=1001, message=b"server shutting down")
-
 
 class TranslationConnection:
-    """The server's side of one translation websocket."""
+    """The server's side of one translation websocket, for tests to look into."""
 
     def __init__(
-        self,
-        index: int,
-        ws: web.WebSocketResponse,
-        session: TranslationSession,
-        server: LocalRealtimeServer,
-        paced: bool,
+        self, index: int, ws: web.WebSocketResponse, config: dict[str, Any], server: LocalRealtimeServer
     ) -> None:
         self.index = index
         self.ws = ws
-        self.session = session
-        self.paced = paced
-        self.received: list[TranslationClientEvent] = []
+        self.paced = server.pace_audio
+        self.received: list[events.AnyTranslationClientEvent] = []
         self.sent_types: list[str] = []
+        self.violations: list[str] = []
         self.received_bytes = 0
-        self.received_silence_ms = 0
+        self.received_silence_ms = 0.0
         self.frames_translated = 0
         self.closed = asyncio.Event()
+        self._config = config
         self._server = server
         self._pending = bytearray()
         self._frames: asyncio.Queue[bytes | None] = asyncio.Queue()
@@ -145,12 +138,18 @@ class TranslationConnection:
         self._closing = False
 
     @property
+    def session(self) -> RealtimeTranslationSession:
+        """The current configuration, as ``session.updated`` sends it."""
+        return msgspec.convert(self._config, RealtimeTranslationSession)
+
+    @property
     def received_audio_ms(self) -> float:
-        """Milliseconds of input audio appended so far."""
+        """Milliseconds of input audio appended so far (silence included)."""
         return self.received_bytes / 48
 
     async def wait_for_audio_ms(self, ms: float) -> float:
-        """Return once at least ``ms`` of input audio has arrived (the clock's value then)."""
+        """Return once at least ``ms`` of input audio has arrived, or the connection ended (the clock's
+        value then)."""
         async with self._audio_changed:
             await self._audio_changed.wait_for(lambda: self.received_audio_ms >= ms or self.closed.is_set())
         return self.received_audio_ms
@@ -184,31 +183,32 @@ class TranslationConnection:
     # -- client events -------------------------------------------------------------------------
     async def _handle(self, data: str) -> None:
         try:
-            event = _decoder.decode(data)
-        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-            self.send(error_event("invalid_value", f"Invalid event: {exc}"))
+            event = events.decode_translation_client(data)
+        except ProtocolError as exc:
+            self.send(error_event("invalid_json", f"Invalid JSON: {exc}"))
             return
         self.received.append(event)
-        event_id = event.event_id if isinstance(event.event_id, str) else None
+        event_id = event.event_id if not isinstance(event, events.UnknownTranslationClientEvent) else None
         try:
+            if isinstance(event, events.UnknownTranslationClientEvent):
+                if not event.known_type:
+                    raise ClientError("invalid_value", f"Unsupported event type: '{event.type}'.", "type")
+                raise from_validation(event.error)
             if self._closing:
                 raise ClientError("session_closing", "The session is closing; no more events are accepted.")
-            if isinstance(event, TranslationInputAudioBufferAppend):
+            if isinstance(event, TranslationSessionInputAudioBufferAppend):
                 await self._append(event.audio)
             elif isinstance(event, TranslationSessionUpdate):
-                self._update(event.session)
+                # The typed event drops fields it does not know; the checks need to see them.
+                self._update(msgspec.json.decode(data).get("session") or {})
             elif isinstance(event, TranslationSessionClose):
                 self._close()
         except ClientError as exc:
-            self.send(error_event(exc.code, exc.message, param=exc.param, event_id=event_id))
+            self.send(
+                error_event(exc.code, exc.message, param=exc.param, event_id=event_id if event_id else None)
+            )
 
-    async def _append(self, audio: str) -> None:
-        try:
-            pcm = base64.b64decode(audio, validate=True)
-        except (binascii.Error, ValueError):
-            raise ClientError(
-                "invalid_value", "Invalid 'audio': expected base64-encoded audio.", "audio"
-            ) from None
+    async def _append(self, pcm: bytes) -> None:
         if len(pcm) % 2:
             raise ClientError(
                 "invalid_value",
@@ -221,36 +221,22 @@ class TranslationConnection:
             del self._pending[:FRAME_BYTES]
         async with self._audio_changed:
             self.received_bytes += len(pcm)
-            if not np.frombuffer(pcm[: len(pcm) // 2 * 2], np.int16).any():
-                self.received_silence_ms += len(pcm) // 48
+            if not np.frombuffer(pcm, np.int16).any():
+                self.received_silence_ms += len(pcm) / 48
             self._audio_changed.notify_all()
 
     def _update(self, fields: dict[str, Any]) -> None:
-        _check_update(fields)
-        audio = fields.get("audio") or {}
-        given_in = audio.get("input") or {}
-        given_out = audio.get("output") or {}
-        current = self.session.audio
-        new_in = current.input
-        if "transcription" in given_in:
-            new_in = msgspec.structs.replace(
-                new_in, transcription=_convert(given_in, "transcription", "input")
-            )
-        if "noise_reduction" in given_in:
-            new_in = msgspec.structs.replace(
-                new_in, noise_reduction=_convert(given_in, "noise_reduction", "input")
-            )
-        new_out = current.output
-        if "language" in given_out:
-            language = given_out["language"]
-            if not isinstance(language, str) or not language:
-                raise ClientError(
-                    "invalid_value", f"Invalid value: '{language}'.", "session.audio.output.language"
-                )
-            new_out = TranslationSessionAudioOutput(language=language)
-        self.session = msgspec.structs.replace(
-            self.session, audio=TranslationSessionAudio(input=new_in, output=new_out)
-        )
+        audio = _checked_audio(fields)
+        config = msgspec.json.decode(msgspec.json.encode(self._config))  # a copy to change
+        for side, names in _UPDATABLE.items():
+            for name in names:
+                if name in audio.get(side, {}) and name != "format":
+                    config["audio"][side][name] = audio[side][name]
+        try:
+            msgspec.convert(config, RealtimeTranslationSession)
+        except msgspec.ValidationError as exc:
+            raise from_validation(str(exc).replace("`$.", "`$.session.")) from None
+        self._config = config
         self.send(TranslationSessionUpdated(event_id=new_id("event"), session=self.session))
 
     def _close(self) -> None:
@@ -278,8 +264,13 @@ class TranslationConnection:
                 await asyncio.sleep(max(0.0, due - loop.time()))
             self.frames_translated += 1
             self.send(
-                TranslationOutputAudioDelta(
-                    event_id=new_id("event"), delta=base64.b64encode(frame).decode(), elapsed_ms=self._elapsed
+                TranslationSessionOutputAudioDelta(
+                    event_id=new_id("event"),
+                    delta=frame,
+                    sample_rate=24_000,
+                    channels=1,
+                    format="pcm16",
+                    elapsed_ms=self._elapsed,
                 )
             )
             samples = np.frombuffer(frame, np.int16).astype(np.float64)
@@ -295,38 +286,37 @@ class TranslationConnection:
 
     async def _transcript(self, pcm: bytes) -> None:
         text = await self._server.model.transcribe(pcm, new_id("item"))
-        words = _WORDS.findall(f"[{self.session.audio.output.language}] {text}")
-        if self.session.audio.input.transcription is not None:
+        audio = self._config["audio"]
+        if audio["input"]["transcription"] is not None:
             for word in _WORDS.findall(text):
                 self.send(
-                    TranslationInputTranscriptDelta(
+                    TranslationSessionInputTranscriptDelta(
                         event_id=new_id("event"), delta=word, elapsed_ms=self._elapsed
                     )
                 )
-        for word in words:
+        for word in _WORDS.findall(f"[{audio['output']['language']}] {text}"):
             self.send(
-                TranslationOutputTranscriptDelta(
+                TranslationSessionOutputTranscriptDelta(
                     event_id=new_id("event"), delta=word, elapsed_ms=self._elapsed
                 )
             )
 
     async def _write_loop(self) -> None:
-        while True:
-            item = await self._out.get()
-            if item is None:
-                break
+        while (item := await self._out.get()) is not None:
+            data = events.encode(item)
             self.sent_types.append(item.type)
+            if isinstance(events.decode_translation(data), events.UnknownTranslationServerEvent):
+                self.violations.append(f"sent an event that does not decode typed: {data[:200]!r}")
             try:
-                await self.ws.send_str(msgspec.json.encode(item).decode())
+                await self.ws.send_str(data.decode())
             except ConnectionError:
                 return
-        if self.closed.is_set() or self.ws.closed:
-            return
-        if self.sent_types and self.sent_types[-1] == "session.closed":
+        if self.sent_types[-1:] == ["session.closed"] and not self.ws.closed:
             await self.ws.close(code=1000, message=b"session closed")
 
 
-def _check_update(fields: dict[str, Any]) -> None:
+def _checked_audio(fields: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The ``audio`` part of a translation ``session.update``, once only updatable fields are in it."""
     for name in fields:
         if name in ("type", "model"):
             raise ClientError(
@@ -334,41 +324,35 @@ def _check_update(fields: dict[str, Any]) -> None:
                 f"The translation session's '{name}' is set at creation and cannot be updated.",
                 f"session.{name}",
             )
-        if name not in _UPDATABLE:
+        if name != "audio":
             raise ClientError("unknown_parameter", f"Unknown parameter: 'session.{name}'.", f"session.{name}")
     audio = fields.get("audio") or {}
     if not isinstance(audio, dict):
         raise ClientError(
             "invalid_type", "Invalid type for 'session.audio': expected an object.", "session.audio"
         )
-    for side, allowed in _UPDATABLE["audio"].items():
-        part = audio.get(side) or {}
-        for name in part if isinstance(part, dict) else ():
-            if name not in allowed:
-                where = f"session.audio.{side}.{name}"
-                raise ClientError("unknown_parameter", f"Unknown parameter: '{where}'.", where)
-    for name in audio:
-        if name not in _UPDATABLE["audio"]:
-            raise ClientError(
-                "unknown_parameter", f"Unknown parameter: 'session.audio.{name}'.", f"session.audio.{name}"
-            )
-    fmt = (audio.get("input") or {}).get("format")
+    out: dict[str, dict[str, Any]] = {}
+    for side, part in audio.items():
+        where = f"session.audio.{side}"
+        if side not in _UPDATABLE:
+            raise ClientError("unknown_parameter", f"Unknown parameter: '{where}'.", where)
+        if not isinstance(part, dict):
+            raise ClientError("invalid_type", f"Invalid type for '{where}': expected an object.", where)
+        for name in part:
+            if name not in _UPDATABLE[side]:
+                raise ClientError(
+                    "unknown_parameter", f"Unknown parameter: '{where}.{name}'.", f"{where}.{name}"
+                )
+        out[side] = part
+    fmt = out.get("input", {}).get("format")
     if fmt is not None and not (
         isinstance(fmt, dict) and fmt.get("type") == "audio/pcm" and fmt.get("rate", 24_000) == 24_000
     ):
-        # The document: other websocket input formats are a validation error (quality suffers too much).
+        # The document: any other websocket input format is a validation error (quality suffers too much).
         raise ClientError(
             "invalid_value",
             "Unsupported input audio format: translation sessions accept only 24 kHz PCM16 mono "
             "(audio/pcm, rate 24000).",
             "session.audio.input.format",
         )
-
-
-def _convert(given: dict[str, Any], name: str, side: str) -> Any:
-    try:
-        holder = msgspec.convert({name: given[name]}, TranslationSessionAudioInput)
-    except msgspec.ValidationError as exc:
-        where = f"session.audio.{side}.{name}"
-        raise ClientError("invalid_value", f"Invalid value at '{where}': {exc}", where) from None
-    return getattr(holder, name)
+    return out

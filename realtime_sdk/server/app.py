@@ -2,14 +2,18 @@
 
 Endpoints (the real service's paths):
 
-- ``GET /v1/realtime?model=...`` (or ``?call_id=...``), Azure's ``/openai/v1/realtime?model=<deployment>``
-  and ``/openai/realtime?api-version=...&deployment=...``: the websocket.
+- ``GET /v1/realtime?model=...``, Azure's ``/openai/v1/realtime?model=<deployment>`` and
+  ``/openai/realtime?api-version=...&deployment=...``: the websocket.  ``&intent=transcription`` opens a
+  transcription session; ``?call_id=...`` a sideband on a call (see ``calls``).
 - ``POST /v1/realtime/client_secrets`` (also under ``/openai``): mints an ephemeral key (``ek_...``) that is
   then accepted as a bearer key, with the session configuration given at minting.
 
 Authentication happens before the upgrade: ``Authorization: Bearer <key>``, Azure's ``api-key: <key>``, or
 the browser's ``openai-insecure-api-key.<key>`` websocket subprotocol.  A missing or wrong key gets HTTP 401
 with an OpenAI-style JSON error body; any other path gets 404.
+
+More HTTP endpoints plug in with ``add_route(method, pattern, handler)`` (a regular expression matched
+against the whole path); the routes are tried in order, before the 404.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, TypedDict
 
@@ -27,11 +33,15 @@ import msgspec
 from aiohttp import web
 
 from .._generated import RealtimeSessionCreateRequestGA
-from ._calls import LocalCalls
+from ._call_state import CallRegistry, CallState
+from ._calls import CallControl
 from ._errors import ClientError
 from ._faults import FaultRule
 from ._ids import new_id
-from ._session_config import default_session, merge
+from ._profiles import DEFAULT_MODEL
+from ._session_config import SESSION_SECONDS, default_session, merge
+from ._speech_ports import Synthesizer, Transcriber
+from ._transcription import TranscriptionFailure
 from ._translation import LocalTranslations
 from .connection import ServerConnection, record_line
 from .models import EchoModel, Model
@@ -41,7 +51,6 @@ __all__ = ["LocalRealtimeServer", "SessionEndpoint", "openai_or_local"]
 STRICT_ENV = "REALTIME_SDK_STRICT_SERVER"
 """Set to ``1`` to make every ``LocalRealtimeServer`` strict unless told otherwise (the test suite does)."""
 _REALTIME_PATHS = ("/v1/realtime", "/openai/v1/realtime", "/openai/realtime")
-_SECRET_PATHS = ("/v1/realtime/client_secrets", "/openai/v1/realtime/client_secrets")
 _STATUS_TEXT = {
     400: ("invalid_request_error", "Bad request."),
     401: ("invalid_request_error", "Incorrect API key provided."),
@@ -51,6 +60,16 @@ _STATUS_TEXT = {
     500: ("server_error", "The server had an error while processing your request."),
     503: ("server_error", "The server is overloaded. Please try again later."),
 }
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRoute:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
 
 
 class SessionEndpoint(TypedDict):
@@ -79,15 +98,34 @@ class LocalRealtimeServer:
         model: Model | None = None,
         pace_audio: bool = False,
         record_to: Path | None = None,
-        session_ttl: float = 1800.0,
+        session_ttl: float = float(SESSION_SECONDS),
         handshake_status: int | None = None,
-        default_model: str = "gpt-realtime",
+        default_model: str = DEFAULT_MODEL,
         strict: bool | None = None,
+        transcriber: Transcriber | None = None,
+        synthesizer: Synthesizer | None = None,
+        rate_limits: str = "most",
     ) -> None:
+        if rate_limits not in ("most", "every"):
+            raise ValueError("rate_limits must be 'most' or 'every'")
         self.api_key = api_key
         self.host = host
         self.port = port
         self.model: Model = model if model is not None else EchoModel()
+        self.transcriber = transcriber
+        """Transcribes all user audio when given (instead of ``model.transcribe``)."""
+        self.synthesizer = synthesizer
+        """Speaks the text of audio responses when given (default: ``ToneSynthesizer``)."""
+        self.rate_limits = rate_limits
+        """``"most"``: ``rate_limits.updated`` after most responses (every third goes without), as the
+        real service sends it after most; ``"every"``: after every response (tests that count them)."""
+        self.calls = CallRegistry()
+        """The calls known to this server, by ``call_id`` (call control and sidebands share them)."""
+        self.routes: list[HttpRoute] = [
+            HttpRoute("POST", re.compile(p), self._client_secret)
+            for p in (r"/v1/realtime/client_secrets", r"/openai/v1/realtime/client_secrets")
+        ]
+        self._transcription_failures: list[TranscriptionFailure] = []
         self.pace_audio = pace_audio
         self.record_to = record_to
         self.session_ttl = session_ttl
@@ -107,7 +145,7 @@ class LocalRealtimeServer:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._record: IO[bytes] | None = None
-        self.calls = LocalCalls(self)
+        self.call_control = CallControl(self)
         self.translations = LocalTranslations(self)
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -120,8 +158,6 @@ class LocalRealtimeServer:
 
     async def start(self) -> None:
         app = web.Application()
-        self.calls.register(app)
-        self.translations.register(app)
         app.router.add_route("*", "/{tail:.*}", self._route)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
@@ -134,6 +170,7 @@ class LocalRealtimeServer:
             self._record = self.record_to.open("ab")
 
     async def stop(self) -> None:
+        await self.translations.close()
         live = [c for c in self.connections if not c.closed.is_set()]
         for conn in live:
             with contextlib.suppress(Exception):
@@ -202,13 +239,34 @@ class LocalRealtimeServer:
         """Answer the next ``count`` upgrades with HTTP ``status`` (then accept again)."""
         self._failures.extend([status] * count)
 
+    def fail_transcriptions(
+        self,
+        count: int = 1,
+        *,
+        message: str = "Audio could not be transcribed.",
+        code: str = "transcription_failed",
+    ) -> None:
+        """The next ``count`` committed turns (on any connection) get
+        ``conversation.item.input_audio_transcription.failed`` instead of a transcript."""
+        self._transcription_failures.extend(TranscriptionFailure(message, code) for _ in range(count))
+
+    # -- calls -------------------------------------------------------------------------------------
+    def call(self, call_id: str, *, create: bool = True) -> CallState | None:
+        """The state of call ``call_id`` (created when unknown, unless ``create=False``)."""
+        return self.calls.get(call_id, create=create)
+
     # -- HTTP --------------------------------------------------------------------------------------
+    def add_route(self, method: str, pattern: str, handler: Handler) -> None:
+        """Serve ``method`` requests whose path (without a trailing slash) matches ``pattern`` fully."""
+        self.routes.append(HttpRoute(method, re.compile(pattern), handler))
+
     async def _route(self, request: web.Request) -> web.StreamResponse:
         path = request.path.rstrip("/")
         if path in _REALTIME_PATHS and request.method == "GET":
             return await self._realtime(request)
-        if path in _SECRET_PATHS and request.method == "POST":
-            return await self._client_secret(request)
+        for route in self.routes:
+            if route.method == request.method and route.pattern.fullmatch(path):
+                return await route.handler(request)
         return _error_response(404, f"Invalid URL ({request.method} {request.path})")
 
     def _key_of(self, request: web.Request) -> str | None:
@@ -247,6 +305,12 @@ class LocalRealtimeServer:
             return refused
         query = request.query
         session_model = query.get("model") or query.get("deployment") or self.default_model
+        call_id = query.get("call_id") or None
+        call = self.calls.get(call_id, create=True) if call_id is not None else None
+        if call is not None:
+            session_model = query.get("model") or call.model
+            initial = initial or call.session
+        kind = "transcription" if query.get("intent") == "transcription" else "realtime"
         protocols = ("realtime",) if "realtime" in request.headers.get("Sec-WebSocket-Protocol", "") else ()
         # autoping off: the connection answers pings itself, so that it can stop answering (freeze()).
         ws = web.WebSocketResponse(max_msg_size=16 * 2**20, protocols=protocols, autoping=False)
@@ -265,7 +329,15 @@ class LocalRealtimeServer:
             recorder=self._write_record if self._record is not None else None,
             initial=initial,
             strict=self.strict,
+            synthesizer=self.synthesizer,
+            transcriber=self.transcriber,
+            kind=kind,
+            call_id=call_id,
         )
+        conn.protocol.transcription.failures = self._transcription_failures
+        conn.protocol.rate_limits_always = self.rate_limits == "every"
+        if call is not None:
+            call.sidebands.append(conn.index)
         async with self._changed:
             self.connections.append(conn)
             self._changed.notify_all()

@@ -17,7 +17,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -26,15 +26,16 @@ from .._generated import (
     RealtimeConversationItem,
     RealtimeSessionCreateRequestGA,
     RealtimeSessionCreateResponseGA,
+    RealtimeTranscriptionSessionCreateResponseGA,
 )
 from .._struct import Struct
 from ..errors import ProtocolError
 from ._errors import error_event
 from ._faults import FaultCounter, FaultRule
 from ._protocol import Protocol
-
-if TYPE_CHECKING:
-    from .models import Model
+from ._speech_ports import Synthesizer, Transcriber
+from ._wire import needs_patch, patch
+from .models import Model
 
 __all__ = ["ServerConnection"]
 
@@ -66,8 +67,14 @@ class ServerConnection:
         recorder: _Recorder | None,
         initial: RealtimeSessionCreateRequestGA | None = None,
         strict: bool = False,
+        synthesizer: Synthesizer | None = None,
+        transcriber: Transcriber | None = None,
+        kind: str = "realtime",
+        call_id: str | None = None,
     ) -> None:
         self.index = index
+        self.call_id = call_id
+        """The call this sideband connection steers (``?call_id=``), else None."""
         self.request = request
         self.ws = ws
         self.received: list[events.AnyClientEvent] = []
@@ -105,11 +112,15 @@ class ServerConnection:
             session_ttl=session_ttl,
             pace_audio=pace_audio,
             on_bug=self._bug,
+            synthesizer=synthesizer,
+            transcriber=transcriber,
+            kind=kind,
+            sideband=call_id is not None,
         )
 
     # -- what tests read ---------------------------------------------------------------------------
     @property
-    def session(self) -> RealtimeSessionCreateResponseGA:
+    def session(self) -> RealtimeSessionCreateResponseGA | RealtimeTranscriptionSessionCreateResponseGA:
         """The current session configuration, as ``session.updated`` would send it."""
         return self.protocol.session_struct()
 
@@ -268,6 +279,9 @@ class ServerConnection:
                 kind = WSMsgType.BINARY if item.binary else WSMsgType.TEXT
             else:
                 data, event_type = events.encode(item), item.type
+                phases = self.protocol.conversation.phases
+                if needs_patch(event_type, phases):
+                    data = patch(event_type, data, phases)
                 self.sent_types.append(event_type)
                 if self.strict:
                     self._check_typed(item, data)

@@ -20,7 +20,7 @@ from .._generated import (
     RealtimeConversationItemFunctionCallOutput,
     RealtimeConversationItemMessage,
 )
-from ._codec import pcm24_ms
+from ._speech_ports import PlaceholderTranscriber, Transcriber
 
 __all__ = ["EchoModel", "Model", "ModelRequest", "Reply", "ReplyPart", "ScriptedModel"]
 
@@ -118,17 +118,18 @@ class EchoModel:
     - Last input item a **function_call_output** ``O`` → text ``"The function returned: O"``.
     - Anything else → ``"Hello from the local Realtime server."``.
 
-    Transcripts of user audio: the next of ``transcripts`` (one per committed turn) if given, else
-    ``"<N.N seconds of audio>"``.
+    Transcripts of user audio: the next of ``transcripts`` (one per committed turn) if given, else what
+    ``transcriber`` hears (default ``PlaceholderTranscriber``: ``"<N.N seconds of audio>"``).
     """
 
-    def __init__(self, transcripts: Sequence[str] = ()) -> None:
+    def __init__(self, transcripts: Sequence[str] = (), *, transcriber: Transcriber | None = None) -> None:
         self._transcripts = list(transcripts)
+        self.transcriber: Transcriber = transcriber or PlaceholderTranscriber()
 
     async def transcribe(self, pcm16_24k: bytes, item_id: str) -> str:
         if self._transcripts:
             return self._transcripts.pop(0)
-        return f"<{pcm24_ms(pcm16_24k) / 1000:.1f} seconds of audio>"
+        return await self.transcriber.transcribe(pcm16_24k)
 
     async def respond(self, request: ModelRequest) -> Reply:
         last = request.items[-1] if request.items else None
@@ -153,10 +154,16 @@ class ScriptedModel:
     ``requests`` keeps every request the model saw, for assertions.
     """
 
-    def __init__(self, replies: Sequence[Reply], *, transcripts: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        replies: Sequence[Reply],
+        *,
+        transcripts: Sequence[str] = (),
+        transcriber: Transcriber | None = None,
+    ) -> None:
         self.replies = list(replies)
         self.requests: list[ModelRequest] = []
-        self._echo = EchoModel(transcripts)
+        self._echo = EchoModel(transcripts, transcriber=transcriber)
 
     async def transcribe(self, pcm16_24k: bytes, item_id: str) -> str:
         return await self._echo.transcribe(pcm16_24k, item_id)

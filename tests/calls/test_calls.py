@@ -85,16 +85,16 @@ async def test_create_relays_the_offer_and_returns_call_id_and_answer(server: Lo
     answer = await calls.create(OFFER, session_properties={"instructions": "Be brief."}, **opts(server))
     assert answer.call_id.startswith("rtc_")
     assert_sdp_answer_for(OFFER, answer.sdp)
-    call = server.calls.get(answer.call_id)
-    assert call is not None and call.kind == "webrtc" and call.state == "active"
-    assert call.sdp_offer == OFFER and call.sdp_answer == answer.sdp
+    call = server.call(answer.call_id, create=False)
+    assert call is not None and call.extra["kind"] == "webrtc" and call.status == "accepted"
+    assert call.extra["sdp_offer"] == OFFER and call.extra["sdp_answer"] == answer.sdp
     assert call.session is not None and call.session.instructions == "Be brief."
 
 
 async def test_create_without_session_sends_the_bare_offer(server: LocalRealtimeServer) -> None:
     answer = await calls.create(OFFER, **opts(server))
-    call = server.calls.get(answer.call_id)
-    assert call is not None and call.session is None and call.sdp_offer == OFFER
+    call = server.call(answer.call_id, create=False)
+    assert call is not None and call.session is None and call.extra["sdp_offer"] == OFFER
 
 
 async def test_sip_call_accept_refer_and_the_state_the_server_saw(server: LocalRealtimeServer) -> None:
@@ -112,10 +112,10 @@ async def test_sip_call_accept_refer_and_the_state_the_server_saw(server: LocalR
     await site.start()
     port = runner.addresses[0][1]
     try:
-        call = await server.calls.ring(f"http://127.0.0.1:{port}/hook")
+        call = await server.call_control.ring(f"http://127.0.0.1:{port}/hook")
     finally:
         await runner.cleanup()
-    assert call.webhook_status == 200 and call.state == "ringing"
+    assert call.extra["webhook_status"] == 200 and call.status == "incoming"
     assert json.loads(hooks[0])["data"]["call_id"] == call.call_id
     async with aiohttp.ClientSession() as http:  # a shared session is reused, not closed
         await calls.accept(
@@ -124,22 +124,22 @@ async def test_sip_call_accept_refer_and_the_state_the_server_saw(server: LocalR
             http=http,
             **opts(server),
         )
-        assert call.state == "active" and call.session is not None
+        assert call.status == "accepted" and call.session is not None
         assert call.session.instructions == "You are a receptionist."
         await calls.refer(call.call_id, target_uri="tel:+14155550123", http=http, **opts(server))
         assert not http.closed
-    assert call.referred_to == ["tel:+14155550123"] and call.state == "ended"
+    assert call.extra["referred_to"] == ["tel:+14155550123"] and call.status == "referred"
 
 
 async def test_reject_sends_the_status_and_defaults_to_the_service_default(
     server: LocalRealtimeServer,
 ) -> None:
-    first = await server.calls.ring(await _sink_url(server))
+    first = await server.call_control.ring(await _sink_url(server))
     await calls.reject(first.call_id, status_code=486, **opts(server))
-    assert (first.state, first.reject_status) == ("rejected", 486)
-    second = await server.calls.ring(await _sink_url(server))
+    assert (first.status, first.extra["reject_status"]) == ("rejected", 486)
+    second = await server.call_control.ring(await _sink_url(server))
     await calls.reject(second.call_id, **opts(server))
-    assert second.reject_status == 603
+    assert second.extra["reject_status"] == 603
 
 
 async def _sink_url(server: LocalRealtimeServer) -> str:
@@ -150,8 +150,8 @@ async def _sink_url(server: LocalRealtimeServer) -> str:
 async def test_hangup_ends_a_webrtc_call(server: LocalRealtimeServer) -> None:
     answer = await calls.create(OFFER, **opts(server))
     await calls.hangup(answer.call_id, **opts(server))
-    call = server.calls.get(answer.call_id)
-    assert call is not None and call.state == "ended"
+    call = server.call(answer.call_id, create=False)
+    assert call is not None and call.status == "ended"
 
 
 @pytest.mark.parametrize("action", ["hangup", "reject", "accept", "refer"])
@@ -168,7 +168,7 @@ async def test_a_call_in_the_wrong_state_is_refused_with_the_status(server: Loca
     with pytest.raises(ConnectError) as info:
         await calls.accept(answer.call_id, **opts(server))  # a WebRTC call is never ringing
     assert info.value.status == 400 and not isinstance(info.value, NotFoundError)
-    assert "active" in str(info.value)
+    assert "it is accepted" in str(info.value)
 
 
 async def test_a_wrong_key_is_an_authentication_error_without_the_key(server: LocalRealtimeServer) -> None:
@@ -182,7 +182,7 @@ async def test_an_ephemeral_key_creates_a_call_with_its_session(server: LocalRea
 
     secret = await create_client_secret({"instructions": "From the key."}, **opts(server))
     answer = await calls.create(OFFER, api_key=secret.value, base_url=server.http_url)
-    call = server.calls.get(answer.call_id)
+    call = server.call(answer.call_id, create=False)
     assert call is not None and call.session is not None and call.session.instructions == "From the key."
 
 

@@ -56,11 +56,11 @@ class Receiver:
 async def test_ring_posts_a_standard_webhooks_signed_incoming_call(server: LocalRealtimeServer) -> None:
     headers = [{"name": "From", "value": "sip:+15550100@example.com"}]
     async with Receiver() as app:
-        call = await server.calls.ring(app.url, sip_headers=headers)
-    assert call.webhook_status == 204
+        call = await server.call_control.ring(app.url, sip_headers=headers)
+    assert call.extra["webhook_status"] == 204
     ((got, body),) = app.deliveries
     # Checked here by hand against the scheme, not with the SDK's verifier.
-    key = base64.b64decode(server.calls.webhook_secret.removeprefix("whsec_"))
+    key = base64.b64decode(server.call_control.webhook_secret.removeprefix("whsec_"))
     signed = f"{got['webhook-id']}.{got['webhook-timestamp']}.".encode() + body
     expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
     assert got["webhook-signature"].split() == ["v1," + expected]
@@ -69,17 +69,17 @@ async def test_ring_posts_a_standard_webhooks_signed_incoming_call(server: Local
     assert payload["type"] == "realtime.call.incoming" and payload["object"] == "event"
     assert payload["data"] == {"call_id": call.call_id, "sip_headers": headers}
     # ...and the SDK's verifier agrees.
-    event = webhooks.unwrap(body, got, secret=server.calls.webhook_secret)
+    event = webhooks.unwrap(body, got, secret=server.call_control.webhook_secret)
     assert event.data.call_id == call.call_id
 
 
 async def test_a_delivery_under_another_secret_does_not_verify(server: LocalRealtimeServer) -> None:
     other = "whsec_" + base64.b64encode(b"not the endpoint's secret").decode()
     async with Receiver() as app:
-        await server.calls.ring(app.url, secret=other)
+        await server.call_control.ring(app.url, secret=other)
     ((got, body),) = app.deliveries
     with pytest.raises(webhooks.WebhookVerificationError):
-        webhooks.unwrap(body, got, secret=server.calls.webhook_secret)
+        webhooks.unwrap(body, got, secret=server.call_control.webhook_secret)
 
 
 async def _sideband(http: aiohttp.ClientSession, server: LocalRealtimeServer, call_id: str):
@@ -99,24 +99,24 @@ async def _next_of(ws: aiohttp.ClientWebSocketResponse, kind: str) -> events.Ser
 
 async def test_dtmf_reaches_the_calls_sideband_typed(server: LocalRealtimeServer) -> None:
     async with Receiver() as app:
-        call = await server.calls.ring(app.url)
+        call = await server.call_control.ring(app.url)
     await calls.accept(call.call_id, api_key=KEY, base_url=server.http_url)
     async with aiohttp.ClientSession() as http:
         ws = await _sideband(http, server, call.call_id)
         await server.wait_for_connection(0)
-        assert server.calls.send_dtmf(call.call_id, "4#") == 1
+        assert server.call_control.send_dtmf(call.call_id, "4#") == 1
         first = await _next_of(ws, "input_audio_buffer.dtmf_event_received")
         second = await _next_of(ws, "input_audio_buffer.dtmf_event_received")
         assert isinstance(first, events.InputAudioBufferDtmfEventReceived)
         assert (first.event, second.event) == ("4", "#")
         assert abs(first.received_at - time.time()) < 60
-        assert server.calls.send_dtmf("rtc_elsewhere", "1") == 0
+        assert server.call_control.send_dtmf("rtc_elsewhere", "1") == 0
         await ws.close()
 
 
 async def test_hangup_closes_the_calls_sideband(server: LocalRealtimeServer) -> None:
     async with Receiver() as app:
-        call = await server.calls.ring(app.url)
+        call = await server.call_control.ring(app.url)
     await calls.accept(call.call_id, api_key=KEY, base_url=server.http_url)
     async with aiohttp.ClientSession() as http:
         ws = await _sideband(http, server, call.call_id)
@@ -126,8 +126,8 @@ async def test_hangup_closes_the_calls_sideband(server: LocalRealtimeServer) -> 
             pass
         assert (msg.type, msg.data, msg.extra) == (aiohttp.WSMsgType.CLOSE, 1000, "call ended")
         await conn.closed.wait()
-    ended = await server.calls.wait_for_state(call.call_id, "ended")
-    assert ended.state == "ended"
+    ended = await server.call_control.wait_for_status(call.call_id, "ended")
+    assert ended.status == "ended" and ended.sidebands == [conn.index]
     # A second hangup of the ended call is refused (it is no longer active).
     with pytest.raises(ConnectError) as info:
         await calls.hangup(call.call_id, api_key=KEY, base_url=server.http_url)

@@ -94,7 +94,7 @@ Connect = Callable[..., Any]
 
 @pytest.fixture
 async def server() -> AsyncIterator[LocalRealtimeServer]:
-    async with LocalRealtimeServer() as srv:
+    async with LocalRealtimeServer(rate_limits="every") as srv:
         yield srv
 
 

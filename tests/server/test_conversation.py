@@ -134,7 +134,7 @@ async def _audio_reply(client) -> str:
 @pytest.fixture
 async def audio_server():
     model = ScriptedModel([Reply.audio(np.zeros(24000, dtype="<i2").tobytes(), transcript="one second")])
-    async with LocalRealtimeServer(model=model) as srv:
+    async with LocalRealtimeServer(rate_limits="every", model=model) as srv:
         yield srv
 
 
@@ -180,7 +180,10 @@ async def test_truncate_while_the_item_still_streams(connect) -> None:
     """As on the real service, an item can be cut right after ``response.cancel``, before the run closed it;
     the cut holds when the run finishes, and going past what was sent so far is still the real error."""
     model = ScriptedModel([Reply.audio(np.ones(24000 * 3, dtype="<i2").tobytes(), transcript="a b c d")])
-    async with LocalRealtimeServer(model=model, pace_audio=True) as srv, connect(srv) as client:
+    async with (
+        LocalRealtimeServer(rate_limits="every", model=model, pace_audio=True) as srv,
+        connect(srv) as client,
+    ):
         await client.send(user_text("speak"))
         await client.send({"type": "response.create"})
         delta = await client.expect("response.output_audio.delta")  # 100 ms sent so far

@@ -52,7 +52,7 @@ async def sent_until_marker(client: Client) -> list[str]:
 async def test_timeout_after_playback_commits_the_silence_and_responds(connect) -> None:
     one_second = tone(1000).astype("<i2").tobytes()
     model = ScriptedModel([Reply.audio(one_second, "Hello."), Reply.text("Are you still there?")])
-    async with LocalRealtimeServer(model=model) as srv:
+    async with LocalRealtimeServer(rate_limits="every", model=model) as srv:
         async with connect(srv) as client:
             await client.send(idle_session())
             updated = await client.expect("session.updated")
@@ -86,7 +86,7 @@ async def test_timeout_after_playback_commits_the_silence_and_responds(connect) 
 
 async def test_speech_disarms_the_timer_until_the_next_response(connect) -> None:
     model = ScriptedModel([Reply.text("Hi."), Reply.text("Got it.")])
-    async with LocalRealtimeServer(model=model) as srv:
+    async with LocalRealtimeServer(rate_limits="every", model=model) as srv:
         async with connect(srv) as client:
             await client.send(idle_session(interrupt_response=False))
             await client.expect("session.updated")
@@ -133,7 +133,7 @@ async def test_no_timeout_without_idle_timeout_ms(server, connect) -> None:
 
 
 async def test_timeout_counts_from_a_clear_after_playback(connect) -> None:
-    async with LocalRealtimeServer(model=ScriptedModel([Reply.text("Hi.")])) as srv:
+    async with LocalRealtimeServer(rate_limits="every", model=ScriptedModel([Reply.text("Hi.")])) as srv:
         async with connect(srv) as client:
             await client.send(idle_session())
             await client.expect("session.updated")

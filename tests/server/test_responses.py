@@ -163,7 +163,7 @@ async def test_out_of_band_response_stays_out_of_the_conversation(server, connec
 
 async def test_per_response_instructions_modalities_and_tools(connect) -> None:
     model = ScriptedModel([Reply.text("fine")])
-    async with LocalRealtimeServer(model=model) as srv, connect(srv) as client:
+    async with LocalRealtimeServer(rate_limits="every", model=model) as srv, connect(srv) as client:
         tools = [{"type": "function", "name": "lookup", "parameters": {"type": "object"}}]
         events = await say(client, "x", instructions="Be brief.", output_modalities=["text"], tools=tools)
         assert kinds(events) == TEXT_SEQUENCE
@@ -179,7 +179,10 @@ async def test_per_response_instructions_modalities_and_tools(connect) -> None:
 
 async def test_second_create_while_active_is_refused(connect) -> None:
     model = ScriptedModel([Reply.audio(np.zeros(24000 * 5, dtype="<i2").tobytes(), transcript="long")])
-    async with LocalRealtimeServer(model=model, pace_audio=True) as srv, connect(srv) as client:
+    async with (
+        LocalRealtimeServer(rate_limits="every", model=model, pace_audio=True) as srv,
+        connect(srv) as client,
+    ):
         await client.send({"type": "response.create"})
         created = await client.expect("response.created")
         await client.send({"type": "response.create", "event_id": "second"})
@@ -210,7 +213,10 @@ async def test_cancel_mid_audio_closes_the_item_incomplete(connect) -> None:
     model = ScriptedModel(
         [Reply.audio(np.zeros(24000 * 5, dtype="<i2").tobytes(), transcript="one two three four")]
     )
-    async with LocalRealtimeServer(model=model, pace_audio=True) as srv, connect(srv) as client:
+    async with (
+        LocalRealtimeServer(rate_limits="every", model=model, pace_audio=True) as srv,
+        connect(srv) as client,
+    ):
         await client.send({"type": "response.create"})
         await client.expect("response.output_audio.delta")
         await client.send({"type": "response.cancel"})
@@ -232,7 +238,7 @@ async def test_cancel_mid_audio_closes_the_item_incomplete(connect) -> None:
 
 async def test_function_call_with_argument_deltas(connect) -> None:
     model = ScriptedModel([Reply.function_call("get_weather", {"city": "London"})])
-    async with LocalRealtimeServer(model=model) as srv, connect(srv) as client:
+    async with LocalRealtimeServer(rate_limits="every", model=model) as srv, connect(srv) as client:
         events = await say(client, "What is the weather in London?")
         assert kinds(events) == CALL_SEQUENCE
         added = events[1].item
@@ -251,7 +257,7 @@ async def test_function_call_with_argument_deltas(connect) -> None:
 
 async def test_several_function_calls_in_one_response(connect) -> None:
     model = ScriptedModel([Reply.function_calls([("a", {"x": 1}), ("b", "{}")])])
-    async with LocalRealtimeServer(model=model) as srv, connect(srv) as client:
+    async with LocalRealtimeServer(rate_limits="every", model=model) as srv, connect(srv) as client:
         events = await say(client, "two calls")
         done = events[-2].response
         assert [o.name for o in done.output] == ["a", "b"]
@@ -261,14 +267,14 @@ async def test_several_function_calls_in_one_response(connect) -> None:
 
 async def test_text_then_call_in_one_response(connect) -> None:
     model = ScriptedModel([Reply.text("Let me check.") + Reply.function_call("lookup", {})])
-    async with LocalRealtimeServer(model=model) as srv, connect(srv) as client:
+    async with LocalRealtimeServer(rate_limits="every", model=model) as srv, connect(srv) as client:
         events = await say(client, "check", output_modalities=["text"])
         assert [o.type for o in events[-2].response.output] == ["message", "function_call"]
 
 
 async def test_scripted_error_fails_the_response(connect) -> None:
     model = ScriptedModel([Reply.error("server_error", "boom")])
-    async with LocalRealtimeServer(model=model) as srv, connect(srv) as client:
+    async with LocalRealtimeServer(rate_limits="every", model=model) as srv, connect(srv) as client:
         events = await say(client, "x")
         done = events[-2].response
         assert done.status == "failed" and done.status_details.error.code == "server_error"
@@ -307,7 +313,7 @@ async def test_echo_model_tool_call_and_function_output_reply(server, connect) -
 async def test_g711_output(connect, fmt) -> None:
     pcm = (np.sin(np.arange(24000) / 20) * 8000).astype("<i2").tobytes()
     async with (
-        LocalRealtimeServer(model=ScriptedModel([Reply.audio(pcm, "tone")])) as srv,
+        LocalRealtimeServer(rate_limits="every", model=ScriptedModel([Reply.audio(pcm, "tone")])) as srv,
         connect(srv) as client,
     ):
         await client.send(
@@ -355,7 +361,10 @@ async def test_pace_audio_sends_in_real_time(connect, monkeypatch) -> None:
     # no step came back before its time on the loop's own clock.
     steps = spy_on_pacing(monkeypatch)
     model = ScriptedModel([Reply.audio(np.zeros(24000, dtype="<i2").tobytes(), "one second")])
-    async with LocalRealtimeServer(model=model, pace_audio=True) as srv, connect(srv) as client:
+    async with (
+        LocalRealtimeServer(rate_limits="every", model=model, pace_audio=True) as srv,
+        connect(srv) as client,
+    ):
         await client.send({"type": "response.create"})
         first = await client.expect("response.output_audio.delta")
         await client.expect("response.output_audio.done")
@@ -370,7 +379,7 @@ async def test_pace_audio_sends_in_real_time(connect, monkeypatch) -> None:
 async def test_unpaced_audio_is_fast(connect, monkeypatch) -> None:
     steps = spy_on_pacing(monkeypatch)
     model = ScriptedModel([Reply.audio(np.zeros(24000 * 10, dtype="<i2").tobytes(), "ten seconds")])
-    async with LocalRealtimeServer(model=model) as srv, connect(srv) as client:
+    async with LocalRealtimeServer(rate_limits="every", model=model) as srv, connect(srv) as client:
         await client.send({"type": "response.create"})
         events = await client.until("response.done")
     assert sum(len(e.delta) for e in events if e.type == "response.output_audio.delta") == 24000 * 10 * 2
