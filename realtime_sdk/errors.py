@@ -18,6 +18,7 @@
     ├── ResponseActiveError        ``create_response(on_active="raise")`` while a response is active
     ├── ResponseChainError         ``handle.final()``: tools were called and no follow-up was asked for
     ├── EventsDroppedError         an event stream nobody was reading overflowed (``dropped``)
+    ├── WebhookVerificationError   a webhook whose signature, timestamp or body does not check out
     └── ServerError                the server answered a request with an ``error`` event
         ├── ResponseFailedError    a response ended with status ``failed`` (``response``)
         └── TranscriptionFailedError  a user item's input transcription failed (``item_id``)
@@ -203,3 +204,11 @@ class EventsDroppedError(RealtimeError):
             f"{dropped} events were not buffered: the stream was full and nothing was iterating it"
         )
         self.dropped = dropped
+
+
+class WebhookVerificationError(RealtimeError):
+    """``webhooks.unwrap`` refused a delivery: a missing header, no valid signature for the secret, a
+    timestamp outside the tolerance, or a signed body that is not the event it claims to be.
+
+    Answer such a request with HTTP 400 and act on nothing in it.  The message never contains the secret.
+    """

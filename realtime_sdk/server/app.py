@@ -33,6 +33,7 @@ from aiohttp import web
 
 from .._generated import RealtimeSessionCreateRequestGA
 from ._call_state import CallRegistry, CallState
+from ._calls import CallControl
 from ._errors import ClientError
 from ._faults import FaultRule
 from ._http import client_error_response, error_response, mint_client_secret
@@ -40,6 +41,7 @@ from ._profiles import DEFAULT_MODEL
 from ._session_config import SESSION_SECONDS
 from ._speech_ports import Synthesizer, Transcriber
 from ._transcription import TranscriptionFailure
+from ._translation import LocalTranslations
 from .connection import ServerConnection, record_line
 from .models import EchoModel, Model
 
@@ -127,6 +129,8 @@ class LocalRealtimeServer:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._record: IO[bytes] | None = None
+        self.call_control = CallControl(self)
+        self.translations = LocalTranslations(self)
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def __aenter__(self) -> LocalRealtimeServer:
@@ -150,6 +154,7 @@ class LocalRealtimeServer:
             self._record = self.record_to.open("ab")
 
     async def stop(self) -> None:
+        await self.translations.close()
         live = [c for c in self.connections if not c.closed.is_set()]
         for conn in live:
             with contextlib.suppress(Exception):
