@@ -151,7 +151,7 @@ async def run(name: str, port: int, sessions: int, seconds: int, profile: str | 
     results = [Result() for _ in clients]
     loop = asyncio.get_running_loop()
     start = loop.time() + 0.05
-    profiler = cProfile.Profile() if profile else None
+    profiler = cProfile.Profile(time.process_time) if profile else None
     cpu0, wall0 = time.process_time(), time.perf_counter()
     if profiler is not None:
         profiler.enable()

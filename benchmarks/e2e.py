@@ -12,7 +12,7 @@ failed check makes the run exit non-zero.
 Sections:
 1. CPU µs per event (``time.process_time()`` in the contender) for an audio-heavy stream (a 60 s spoken
    answer in 100 ms deltas) and a text-heavy one (text answers of 100 deltas).
-2. Time to ``session.updated`` (wall, fresh process: what opening the first session costs).
+2. Time to ``session.updated`` (wall): the process's first session (one-time costs included), a second one.
 3. Latency from the server's send to the application holding PCM, p50 / p99, on a paced audio stream.
 4. Import time: a fresh interpreter importing each package (wall, median).
 5. Scale (``_scale.py``): N full-duplex real-time sessions in one process — CPU % of one core, and
@@ -147,7 +147,10 @@ def contenders_section(plan: Plan, port: int, failures: list[str], profile: str 
         _run_json([*args, "--profile", prefix], 180)
     table: dict[str, Any] = {}
     for name, results in runs.items():
-        row: dict[str, Any] = {"connect_ms": statistics.median(r["connect_ms"] for r in results)}
+        row: dict[str, Any] = {
+            "connect_ms": statistics.median(r["connect_ms"] for r in results),
+            "reconnect_ms": statistics.median(r["reconnect_ms"] for r in results),
+        }
         for key, stream_name in (("audio", plan.audio), ("text", plan.text)):
             row[key] = statistics.median(
                 r["streams"][stream_name]["cpu_s"] / r["streams"][stream_name]["events"] * 1e6
@@ -159,14 +162,14 @@ def contenders_section(plan: Plan, port: int, failures: list[str], profile: str 
     floor = table[FLOOR]
     lines = [
         "| contender | audio-heavy µs/event | × floor | text-heavy µs/event | × floor "
-        "| to session.updated ms | PCM latency p50 / p99 ms |",
+        "| to session.updated ms, first / second session | PCM latency p50 / p99 ms |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name in CONTENDERS:
         row = table[name]
         lines.append(
             f"| {LABELS[name]} | {row['audio']:.1f} | {row['audio'] / floor['audio']:.2f} | {row['text']:.1f} "
-            f"| {row['text'] / floor['text']:.2f} | {row['connect_ms']:.0f} "
+            f"| {row['text'] / floor['text']:.2f} | {row['connect_ms']:.0f} / {row['reconnect_ms']:.1f} "
             f"| {row['p50_ms']:.3f} / {row['p99_ms']:.3f} |"
         )
     sdk, openai = table["sdk"], table["openai"]
@@ -175,10 +178,11 @@ def contenders_section(plan: Plan, port: int, failures: list[str], profile: str 
         f"openai-python ÷ realtime-sdk CPU per event: audio-heavy {openai['audio'] / sdk['audio']:.1f}×, "
         f"text-heavy {openai['text'] / sdk['text']:.1f}×",
         f"`output_audio()` over plain iteration, µs per audio-heavy event: "
-        f"24 kHz +{table['sdk-out24']['audio'] - sdk['audio']:.1f}, "
-        f"48 kHz +{table['sdk-out48']['audio'] - sdk['audio']:.1f}",
-        f"PCM latency p99 over the floor: realtime-sdk +{sdk['p99_ms'] - floor['p99_ms']:.3f} ms, "
-        f"`output_audio(24000)` +{table['sdk-out24']['p99_ms'] - floor['p99_ms']:.3f} ms",
+        f"24 kHz {table['sdk-out24']['audio'] - sdk['audio']:+.1f}, "
+        f"48 kHz {table['sdk-out48']['audio'] - sdk['audio']:+.1f}",
+        f"PCM latency over the floor, p50 / p99: realtime-sdk {sdk['p50_ms'] - floor['p50_ms']:+.3f} / "
+        f"{sdk['p99_ms'] - floor['p99_ms']:+.3f} ms, `output_audio(24000)` "
+        f"{table['sdk-out24']['p50_ms'] - floor['p50_ms']:+.3f} / {table['sdk-out24']['p99_ms'] - floor['p99_ms']:+.3f} ms",
     ]
     print("\n".join(lines))
     return table
@@ -252,6 +256,14 @@ def scale_section(plan: Plan, port: int, failures: list[str], profile: str | Non
     return rows
 
 
+def _short(filename: str) -> str:
+    path = Path(filename)
+    for anchor in ("site-packages", "realtime_sdk", "benchmarks", "asyncio"):
+        if anchor in path.parts:
+            return "/".join(path.parts[path.parts.index(anchor) + (anchor == "site-packages") :])
+    return path.name
+
+
 def print_profiles(profile: str) -> None:
     import pstats
 
@@ -260,13 +272,14 @@ def print_profiles(profile: str) -> None:
         raw: dict[tuple[str, int, str], tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
         total = sum(row[2] for row in raw.values())
         by_file: dict[str, float] = {}
-        for (filename, _, _), row in raw.items():
-            where = filename.split("/site-packages/")[-1].split("/work/")[-1]
+        for (filename, _, function), row in raw.items():
+            # C functions have no file: name them; else the path from the package (or stdlib) down.
+            where = function if filename == "~" else _short(filename)
             by_file[where] = by_file.get(where, 0.0) + row[2]
-        print(f"\n### {path.name}: own time by file (of {total:.3f} s profiled)\n")
+        print(f"\n### {path.name}: own CPU time by file (of {total:.3f} s profiled)\n")
         for where, seconds in sorted(by_file.items(), key=lambda kv: -kv[1])[:15]:
             print(f"  {100 * seconds / total:5.1f}%  {where}")
-        print(f"\n### {path.name}: top functions by own time\n")
+        print(f"\n### {path.name}: top functions by own CPU time\n")
         stats.sort_stats("tottime").print_stats(25)
 
 
@@ -277,7 +290,9 @@ def main() -> int:
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="fewer rounds and sessions (about a minute)")
     size.add_argument("--smoke", action="store_true", help="tiny streams, one round: checks that it runs")
-    parser.add_argument("--profile", metavar="DIR", help="also write and print cProfile stats of the SDK")
+    parser.add_argument(
+        "--profile", metavar="DIR", help="also write and print cProfile stats (CPU time) of the SDK"
+    )
     parser.add_argument("--json", metavar="PATH", help="write every result to PATH")
     args = parser.parse_args()
     plan = PLANS["smoke" if args.smoke else "quick" if args.quick else "full"]
