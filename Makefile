@@ -35,9 +35,10 @@ test: install  ## the whole suite
 
 check: lint typecheck check-generated test
 
-bench: install
+bench: install  ## decode, audio path, end to end over loopback (a few minutes); e2e.py --quick for less
 	$(PY) benchmarks/decode.py
 	$(PY) benchmarks/audio.py
+	$(PY) benchmarks/e2e.py
 
 demo: install  ## a spoken conversation from one WAV: local server (offline speech) unless OPENAI_API_KEY is set
 	$(VENV)/bin/realtime-sdk talk realtime_sdk/data/hello.wav --out reply.wav --speech on
