@@ -21,6 +21,7 @@ from .errors import (
     ConnectionClosed,
     ConnectTimeoutError,
     EventsDroppedError,
+    ImageError,
     InsecureTransportError,
     NotFoundError,
     PermissionDeniedError,
@@ -51,6 +52,7 @@ from .types import (
     SessionProperties,
     TurnDetection,
 )
+from .vision import image_message
 
 __all__ = [
     "AudioConfiguration",
@@ -64,6 +66,7 @@ __all__ = [
     "ConnectTimeoutError",
     "ConnectionClosed",
     "EventsDroppedError",
+    "ImageError",
     "InputAudioNoiseReduction",
     "InputAudioTranscription",
     "InsecureTransportError",
@@ -104,6 +107,7 @@ __all__ = [
     "create_client_secret",
     "errors",
     "events",
+    "image_message",
     "text_message",
     "tool",
     "types",

@@ -24,6 +24,7 @@ from .._generated import (
 from ._conversation import prepare_client_item, public_view
 from ._errors import ClientError
 from ._ids import new_id
+from ._images import check_images
 
 if TYPE_CHECKING:
     from ._protocol import Protocol
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 def create_item(proto: Protocol, event: ConversationItemCreate) -> None:
     conversation = proto.conversation
     item = prepare_client_item(conversation, event.item)
+    check_images(item)
     previous = event.previous_item_id if isinstance(event.previous_item_id, str) else None
     prev = conversation.insert(item, previous)
     if isinstance(item, RealtimeConversationItemMessage) and isinstance(item.id, str):
