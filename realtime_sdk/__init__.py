@@ -17,6 +17,7 @@ from .errors import (
     ConnectionClosed,
     ConnectTimeoutError,
     EventsDroppedError,
+    ImageError,
     InsecureTransportError,
     NotFoundError,
     PermissionDeniedError,
@@ -59,6 +60,7 @@ from .types import (
     SessionProperties,
     TurnDetection,
 )
+from .vision import image_message
 
 __all__ = [
     "AudioConfiguration",
@@ -72,6 +74,7 @@ __all__ = [
     "ConnectTimeoutError",
     "ConnectionClosed",
     "EventsDroppedError",
+    "ImageError",
     "InputAudioNoiseReduction",
     "InputAudioTranscription",
     "InsecureTransportError",
@@ -112,6 +115,7 @@ __all__ = [
     "create_client_secret",
     "errors",
     "events",
+    "image_message",
     "text_message",
     "tool",
     "types",

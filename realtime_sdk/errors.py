@@ -6,7 +6,8 @@
     ├── ProtocolError              a frame that is not a JSON object
     ├── ConfigurationError         a bad argument (ValueError too)
     │   ├── InsecureTransportError an API key about to travel over plain ws:// off loopback
-    │   └── AudioFormatError       audio the SDK cannot convert
+    │   ├── AudioFormatError       audio the SDK cannot convert
+    │   └── ImageError             an image the SDK cannot send (format, shape, detail, URL)
     ├── ConnectError               the websocket handshake failed (``status`` when HTTP answered)
     │   ├── AuthenticationError    401
     │   ├── PermissionDeniedError  403
@@ -65,6 +66,15 @@ class InsecureTransportError(ConfigurationError):
 
 class AudioFormatError(ConfigurationError):
     """Audio the SDK cannot convert: an unsupported rate, encoding, shape or format."""
+
+
+class ImageError(ConfigurationError):
+    """An image the SDK cannot send, refused before anything goes out.
+
+    Bytes that are not a PNG, JPEG, WebP or GIF; a URL that is not a ``data:`` image URL (the Realtime
+    API takes images inline only); a numpy array that is not H×W×3 or H×W×4 ``uint8``; a detail level
+    other than ``"auto"``, ``"low"`` or ``"high"``; an image in a message whose role is not ``user``.
+    """
 
 
 class ConnectError(RealtimeError):

@@ -26,6 +26,7 @@ from ._codec import WireFormat
 from ._conversation import Conversation, prepare_client_item, public_view
 from ._errors import ClientError
 from ._ids import new_id
+from ._images import check_images
 
 
 class ItemHost(Protocol):
@@ -40,6 +41,7 @@ class ItemHost(Protocol):
 def create_item(proto: ItemHost, event: ConversationItemCreate) -> None:
     conversation = proto.conversation
     item = prepare_client_item(conversation, event.item)
+    check_images(item)
     previous = event.previous_item_id if isinstance(event.previous_item_id, str) else None
     prev = conversation.insert(item, previous)
     if isinstance(item, RealtimeConversationItemMessage) and isinstance(item.id, str):

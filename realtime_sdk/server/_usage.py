@@ -1,7 +1,8 @@
 """Token accounting of one response: what ``response.done`` reports and ``max_output_tokens`` limits.
 
 The estimate is simple and consistent, not the real tokenizer: text is one token per 4 characters
-(rounded up), input audio one token per 100 ms, output audio one token per 50 ms; nothing is cached.
+(rounded up), input audio one token per 100 ms, output audio one token per 50 ms, images by OpenAI's
+published tile rule (``_images.image_tokens``); nothing is cached.
 Output is counted while it streams, so a response can stop at its ``max_output_tokens``.
 """
 
@@ -24,6 +25,7 @@ from .._generated import (
 )
 from ._codec import pcm24_ms
 from ._ids import new_id
+from ._images import message_image_tokens
 
 RATE_LIMIT_TOKENS = 15_000_000
 
@@ -40,6 +42,7 @@ def audio_out_tokens(ms: float) -> int:
 class Usage:
     in_text: int = 0
     in_audio: int = 0
+    in_image: int = 0
     out_text: int = 0
     """Tokens of the output items already closed (text and function arguments)."""
     out_audio_ms: float = 0.0
@@ -49,8 +52,10 @@ class Usage:
         self, instructions: str, items: list[RealtimeConversationItem], audio: list[bytes]
     ) -> None:
         text = text_tokens(instructions)
+        self.in_image = 0
         for item in items:
             if isinstance(item, RealtimeConversationItemMessage):
+                self.in_image += message_image_tokens(item)
                 for part in item.content:
                     for value in (part.text, part.transcript):
                         if isinstance(value, str):
@@ -68,7 +73,7 @@ class Usage:
 
     def struct(self) -> RealtimeResponseUsage:
         out_audio = audio_out_tokens(self.out_audio_ms)
-        inputs, outputs = self.in_text + self.in_audio, self.out_text + out_audio
+        inputs, outputs = self.in_text + self.in_audio + self.in_image, self.out_text + out_audio
         return RealtimeResponseUsage(
             total_tokens=inputs + outputs,
             input_tokens=inputs,
@@ -76,7 +81,7 @@ class Usage:
             input_token_details=RealtimeResponseUsageInputTokenDetails(
                 text_tokens=self.in_text,
                 audio_tokens=self.in_audio,
-                image_tokens=0,
+                image_tokens=self.in_image,
                 cached_tokens=0,
                 cached_tokens_details=RealtimeResponseUsageInputTokenDetailsCachedTokensDetails(
                     text_tokens=0, audio_tokens=0, image_tokens=0

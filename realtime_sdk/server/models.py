@@ -36,6 +36,8 @@ from .._generated import (
     RealtimeConversationItemFunctionCallOutput,
     RealtimeConversationItemMessage,
 )
+from ._codec import pcm24_ms
+from ._images import describe_images
 from ._speech_ports import PlaceholderTranscriber, Transcriber
 
 __all__ = ["EchoModel", "Model", "ModelRequest", "Reply", "ReplyPart", "ScriptedModel"]
@@ -131,6 +133,8 @@ class EchoModel:
       empty; text that is not JSON is passed as ``{"input": "..."}``).
     - Last input item a user **audio** message → the user's own audio back (at most 5 s), with transcript
       ``"You said: <transcript>"``.
+    - Last input item a user message with **images** → ``"I see a 640×480 image"`` (one ``a W×H image``
+      per image, joined by ``and``), then ``". You said: T"`` when it has text ``T``.
     - Last input item a **function_call_output** ``O`` → text ``"The function returned: O"``.
     - Anything else → ``"Hello from the local Realtime server."``.
 
@@ -157,6 +161,9 @@ class EchoModel:
             call = _CALL.search(said)
             if call and call.group(1) in request.tools:
                 return Reply.function_call(call.group(1), _arguments(call.group(2)))
+            seen = describe_images(last)
+            if seen is not None:
+                return Reply.text(f"{seen}. You said: {said}" if said else seen)
             if audio is not None:
                 return Reply.audio(audio[: MAX_ECHO_MS * 48], transcript=f"You said: {said}")
             return Reply.text(f"You said: {said}")

@@ -83,6 +83,9 @@ async def test_wrong_content_type_like_the_recording(server, connect) -> None:
         assert error.event_id is None
 
 
+ONE_PIXEL_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+
+
 async def test_system_message_audio_and_image_content(server, connect) -> None:
     async with connect(server) as client:
         for item in (
@@ -91,7 +94,8 @@ async def test_system_message_audio_and_image_content(server, connect) -> None:
             {
                 "type": "message",
                 "role": "user",
-                "content": [{"type": "input_image", "image_url": "data:image/png;base64,AA=="}],
+                # a 1×1 PNG: the server checks that an image URL holds an image
+                "content": [{"type": "input_image", "image_url": "data:image/png;base64," + ONE_PIXEL_PNG}],
             },
             {"type": "function_call_output", "call_id": "call_1", "output": "{}"},
         ):
