@@ -127,7 +127,7 @@ class CallControl:
 
     # -- routes --------------------------------------------------------------------------------
     async def _create(self, request: web.Request) -> web.StreamResponse:
-        refused, initial = self._server._authenticate(request)
+        refused, initial = self._server.authenticate(request)
         if refused is not None:
             return refused
         try:
@@ -151,7 +151,7 @@ class CallControl:
         )
 
     async def _control(self, request: web.Request) -> web.StreamResponse:
-        refused, _ = self._server._authenticate(request)
+        refused, _ = self._server.authenticate(request)
         if refused is not None:
             return refused
         match = re.fullmatch(_CONTROL, request.path.rstrip("/"))

@@ -90,7 +90,7 @@ class LocalTranslations:
             raise AssertionError("the local server misbehaved:\n" + "\n".join(bugs))
 
     async def _accept(self, request: web.Request) -> web.StreamResponse:
-        refused, _ = self._server._authenticate(request)
+        refused, _ = self._server.authenticate(request)
         if refused is not None:
             return refused
         ws = web.WebSocketResponse(max_msg_size=16 * 2**20)

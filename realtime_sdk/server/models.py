@@ -36,7 +36,6 @@ from .._generated import (
     RealtimeConversationItemFunctionCallOutput,
     RealtimeConversationItemMessage,
 )
-from ._codec import pcm24_ms
 from ._images import describe_images
 from ._speech_ports import PlaceholderTranscriber, Transcriber
 

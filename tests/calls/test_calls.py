@@ -20,6 +20,7 @@ from realtime_sdk.errors import (
     NotFoundError,
 )
 from realtime_sdk.server import LocalRealtimeServer
+from realtime_sdk.session import _calls as calls_impl
 
 KEY = "sk-local-test"
 # A browser's offer, shortened from the shape Chrome produces (audio + data channel).
@@ -227,12 +228,12 @@ async def test_arguments_that_cannot_be_sent_are_configuration_errors(
 
 
 def test_call_ids_are_quoted_into_one_path_segment() -> None:
-    request = calls.hangup_request("https://api.example/v1", "rtc_a/../b?c")
+    request = calls_impl.hangup_request("https://api.example/v1", "rtc_a/../b?c")
     assert request.url == "https://api.example/v1/realtime/calls/rtc_a%2F..%2Fb%3Fc/hangup"
 
 
 def test_the_create_form_has_the_offer_and_the_session_as_typed_parts() -> None:
-    request = calls.create_request("https://api.example/v1", OFFER, {"instructions": "Hi"})
+    request = calls_impl.create_request("https://api.example/v1", OFFER, {"instructions": "Hi"})
     assert request.content_type is not None and request.body is not None
     message = BytesParser(policy=HTTP).parsebytes(
         f"Content-Type: {request.content_type}\r\n\r\n".encode() + request.body
@@ -245,14 +246,14 @@ def test_the_create_form_has_the_offer_and_the_session_as_typed_parts() -> None:
 
 
 def test_reject_without_status_sends_an_empty_object_and_refer_the_uri() -> None:
-    assert calls.reject_request("https://a/v1", "rtc_1", None).body == b"{}"
-    assert json.loads(calls.refer_request("https://a/v1", "rtc_1", "sip:x@y").body or b"") == {
+    assert calls_impl.reject_request("https://a/v1", "rtc_1", None).body == b"{}"
+    assert json.loads(calls_impl.refer_request("https://a/v1", "rtc_1", "sip:x@y").body or b"") == {
         "target_uri": "sip:x@y"
     }
 
 
 def test_the_call_id_is_the_last_segment_of_location() -> None:
-    reply = calls._calls_http.Reply(201, "/v1/realtime/calls/rtc_abc?x=1", b"v=0\r\n")
-    assert calls.answer_of(reply, "u") == calls.CallAnswer(call_id="rtc_abc", sdp="v=0\r\n")
+    reply = calls_impl._calls_http.Reply(201, "/v1/realtime/calls/rtc_abc?x=1", b"v=0\r\n")
+    assert calls_impl.answer_of(reply, "u") == calls.CallAnswer(call_id="rtc_abc", sdp="v=0\r\n")
     with pytest.raises(ConnectError, match="Location"):
-        calls.answer_of(calls._calls_http.Reply(201, None, b"v=0"), "u")
+        calls_impl.answer_of(calls_impl._calls_http.Reply(201, None, b"v=0"), "u")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from .errors import ConnectError, ConnectTimeoutError
+from ..errors import ConnectError, ConnectTimeoutError
 
 __all__ = ["Reply", "post"]
 
