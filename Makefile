@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SPEC ?= ../shared/openapi/openapi-2026-08-21.yaml
 
-.PHONY: install schema generate check-generated lint typecheck test check bench demo clean
+.PHONY: install schema generate check-generated lint typecheck test docs check bench demo clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,10 @@ typecheck: install
 test: install  ## the whole suite
 	$(PY) -m pytest -q
 
-check: lint typecheck check-generated test
+docs: install  ## the guides and the API reference into site/; any warning fails
+	$(PY) -m mkdocs build --strict --quiet
+
+check: lint typecheck check-generated test docs
 
 bench: install  ## decode, audio path, end to end over loopback (a few minutes); e2e.py --quick for less
 	$(PY) benchmarks/decode.py
@@ -44,4 +47,4 @@ demo: install  ## a spoken conversation from one WAV: local server (offline spee
 	$(VENV)/bin/realtime-sdk talk realtime_sdk/data/hello.wav --out reply.wav --speech on
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site

@@ -41,10 +41,10 @@ from .._generated import (
 )
 from ._call_state import CallState
 from ._ids import new_id
+from ._route_host import RouteHost
 from ._sdp import SdpError, answer_for
 
 if TYPE_CHECKING:
-    from .app import LocalRealtimeServer
     from .connection import ServerConnection
 
 __all__ = ["CallControl", "sign"]
@@ -62,7 +62,7 @@ class CallControl:
     ``sdp_answer``, ``sip_headers``, ``reject_status``, ``referred_to`` (a list) and ``webhook_status``.
     """
 
-    def __init__(self, server: LocalRealtimeServer) -> None:
+    def __init__(self, server: RouteHost) -> None:
         self._server = server
         self.webhook_secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
         self._changed = asyncio.Condition()

@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 import numpy as np
@@ -46,9 +46,7 @@ from .._struct import Struct
 from ..errors import ProtocolError
 from ._errors import ClientError, error_event, from_validation
 from ._ids import new_id
-
-if TYPE_CHECKING:
-    from .app import LocalRealtimeServer
+from ._route_host import RouteHost
 
 __all__ = ["FRAME_BYTES", "LocalTranslations", "TranslationConnection"]
 
@@ -65,7 +63,7 @@ _UPDATABLE = {"input": ("transcription", "noise_reduction", "format"), "output":
 class LocalTranslations:
     """The server's translation connections, in the order they were accepted."""
 
-    def __init__(self, server: LocalRealtimeServer) -> None:
+    def __init__(self, server: RouteHost) -> None:
         self._server = server
         self.connections: list[TranslationConnection] = []
         self.default_language = "es"
@@ -117,7 +115,7 @@ class TranslationConnection:
     """The server's side of one translation websocket, for tests to look into."""
 
     def __init__(
-        self, index: int, ws: web.WebSocketResponse, config: dict[str, Any], server: LocalRealtimeServer
+        self, index: int, ws: web.WebSocketResponse, config: dict[str, Any], server: RouteHost
     ) -> None:
         self.index = index
         self.ws = ws

@@ -23,7 +23,7 @@ import contextlib
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TypedDict
@@ -38,6 +38,7 @@ from ._errors import ClientError
 from ._faults import FaultRule
 from ._http import client_error_response, error_response, mint_client_secret
 from ._profiles import DEFAULT_MODEL
+from ._route_host import Handler
 from ._session_config import SESSION_SECONDS
 from ._speech_ports import Synthesizer, Transcriber
 from ._transcription import TranscriptionFailure
@@ -50,9 +51,6 @@ __all__ = ["LocalRealtimeServer", "SessionEndpoint", "openai_or_local"]
 STRICT_ENV = "REALTIME_SDK_STRICT_SERVER"
 """Set to ``1`` to make every ``LocalRealtimeServer`` strict unless told otherwise (the test suite does)."""
 _REALTIME_PATHS = ("/v1/realtime", "/openai/v1/realtime", "/openai/realtime")
-
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass(frozen=True, slots=True)

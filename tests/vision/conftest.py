@@ -17,7 +17,12 @@ def encoded(width: int, height: int, fmt: str, mode: str = "RGB") -> bytes:
 
 def gradient(width: int, height: int, channels: int = 3) -> np.ndarray:
     y, x = np.mgrid[0:height, 0:width]
-    planes = [x * 255 // max(1, width - 1), y * 255 // max(1, height - 1), (x + y) % 256, np.full_like(x, 200)]
+    planes = [
+        x * 255 // max(1, width - 1),
+        y * 255 // max(1, height - 1),
+        (x + y) % 256,
+        np.full_like(x, 200),
+    ]
     return np.stack(planes[:channels], axis=-1).astype(np.uint8)
 
 

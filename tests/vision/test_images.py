@@ -121,7 +121,9 @@ def test_a_non_contiguous_array_and_a_pillow_image_are_accepted() -> None:
         ((5000, 100), "high", (2048, 41)),  # the 2048 box binds before the short side
     ],
 )
-def test_fit_size_follows_the_documented_sizes(size: tuple[int, int], detail: str, expected: tuple[int, int]) -> None:
+def test_fit_size_follows_the_documented_sizes(
+    size: tuple[int, int], detail: str, expected: tuple[int, int]
+) -> None:
     assert fit_size(*size, detail) == expected  # type: ignore[arg-type]
 
 
