@@ -5,7 +5,10 @@ Every ```python block is a whole program. The line just before its fence may hol
 - `<!-- doc-check: typecheck -->`: the block needs an API key or a sound device, so the suite checks it
   with `mypy --strict` only;
 - `<!-- doc-check: continue -->`: the block continues the previous one (a guide building a program up
-  step by step); the two are checked and run as one program.
+  step by step); the two are checked and run as one program;
+- `<!-- doc-check: fragment -->`: a few lines showing one call inside a larger program (names such as
+  `session` come from the surrounding text); the suite only checks that it compiles as the body of an
+  async function, so a full program elsewhere on the page must run the same calls.
 
 Every other block is checked with `mypy --strict` and run in a fresh interpreter against the local server.
 """
@@ -29,6 +32,7 @@ class Block:
     line: int
     code: str
     run: bool
+    fragment: bool = False
 
     @property
     def name(self) -> str:
@@ -47,7 +51,7 @@ def blocks(page: Path) -> list[Block]:
         before = text[: match.start()].rstrip("\n").rsplit("\n", 1)[-1]
         marker = _MARKER.search(before)
         kind = marker.group(1) if marker else "run"
-        if kind not in {"run", "typecheck", "continue"}:
+        if kind not in {"run", "typecheck", "continue", "fragment"}:
             raise ValueError(f"{page}: unknown doc-check marker {kind!r}")
         line = text.count("\n", 0, match.start()) + 1
         if kind == "continue":
@@ -55,7 +59,7 @@ def blocks(page: Path) -> list[Block]:
                 raise ValueError(f"{page}:{line}: a continued block needs a block before it")
             out[-1].code += match.group(1)
             continue
-        out.append(Block(page, line, match.group(1), run=kind == "run"))
+        out.append(Block(page, line, match.group(1), run=kind == "run", fragment=kind == "fragment"))
     return out
 
 

@@ -27,6 +27,15 @@ def test_the_marker_rules_are_enforced(tmp_path: Path) -> None:
     )
     found = blocks(page)
     assert [(b.code, b.run) for b in found] == [("x = 1\nprint(x)\n", True), ("y = 2\n", False)]
+    page.write_text("<!-- doc-check: fragment -->\n```python\nawait session.close()\n```\n")
+    (fragment,) = blocks(page)
+    assert fragment.fragment and not fragment.run
+
+
+@pytest.mark.parametrize("block", [b for b in BLOCKS if b.fragment], ids=lambda b: b.name)
+def test_fragment_compiles_inside_an_async_function(block: Block) -> None:
+    body = "".join(f"    {line}\n" if line.strip() else "\n" for line in block.code.splitlines())
+    compile(f"async def fragment() -> None:\n{body}    pass\n", block.name, "exec")
 
 
 def test_every_block_passes_mypy_strict(tmp_path: Path) -> None:
@@ -34,6 +43,8 @@ def test_every_block_passes_mypy_strict(tmp_path: Path) -> None:
 
     files = []
     for index, block in enumerate(BLOCKS):
+        if block.fragment:
+            continue
         target = tmp_path / f"block_{index}.py"
         target.write_text(block.code)
         files.append(str(target))
