@@ -36,8 +36,9 @@ def _members(obj: griffe.Object | griffe.Alias) -> Iterator[tuple[str, griffe.Ob
         yield f"{obj.path}.{name}", target
 
 
-def problems(package: str = "realtime_sdk") -> list[str]:
-    """Every public module, class, function and attribute of `package` that a reader would find undocumented."""
+def problems(package: str = "realtime_sdk", *, attributes: bool = False) -> list[str]:
+    """Every public module, class and function (and, with ``attributes``, attribute) of `package` that a
+    reader would find undocumented, or whose docstring sends the reader into a private module."""
     root = griffe.load(package, resolve_aliases=True, resolve_external=False)
     found: list[str] = []
     seen: set[str] = set()
@@ -47,6 +48,8 @@ def problems(package: str = "realtime_sdk") -> list[str]:
             return
         seen.add(obj.path)
         doc = obj.docstring.value if obj.docstring else ""
+        if obj.is_attribute and not attributes and not doc.strip():
+            return
         if not doc.strip():
             found.append(f"{path}: no docstring")
         elif _PRIVATE_REF.search(doc):
