@@ -28,12 +28,15 @@ import base64
 import contextlib
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from aiohttp import WSMsgType, web
 
 from ..errors import RealtimeError
 from ..recording import Cassette, Record, read_cassette
+
+if TYPE_CHECKING:
+    from .app import SessionEndpoint
 
 __all__ = ["ReplayDivergence", "ReplayServer"]
 
@@ -160,7 +163,7 @@ class ReplayServer:
     def url(self) -> str:
         return f"ws://{self.host}:{self.port}/v1/realtime"
 
-    def session_options(self) -> dict[str, str]:
+    def session_options(self) -> SessionEndpoint:
         """``RealtimeSession(**server.session_options(), ...)`` connects to this server."""
         return {"api_key": "sk-replay", "base_url": self.url}
 
@@ -172,6 +175,7 @@ class ReplayServer:
         await self.stop()
 
     async def start(self) -> None:
+        """Start listening; ``async with`` calls this."""
         app = web.Application()
         app.router.add_get("/v1/realtime", self._serve)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
@@ -183,6 +187,7 @@ class ReplayServer:
             self.port = sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        """Stop listening; raises the ``ReplayDivergence`` seen, if any (unless told not to)."""
         for ws in list(self._sockets):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(ws.close(code=1001, message=b"server shutting down"), 2)

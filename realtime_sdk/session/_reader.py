@@ -69,6 +69,8 @@ class Reader(SessionState):
             while True:
                 msg = await ws.receive()
                 if msg.type is aiohttp.WSMsgType.TEXT or msg.type is aiohttp.WSMsgType.BINARY:
+                    if self._recorder is not None:
+                        self._recorder.received(msg.data)
                     try:
                         event = decode(msg.data)
                     except RealtimeError as exc:  # ProtocolError: a frame that is not a JSON object

@@ -78,6 +78,8 @@ class Requests(SessionState):
             raise ConfigurationError(f"cannot encode {event.type}: {exc}") from None
         if log.isEnabledFor(logging.DEBUG):
             log.debug("send %s", describe(event))
+        if self._recorder is not None:
+            self._recorder.sent(data)
         try:
             await ws.send_frame(data, aiohttp.WSMsgType.TEXT)
         except (aiohttp.ClientError, ConnectionError, RuntimeError):

@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import os
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypedDict, Unpack
@@ -39,6 +40,7 @@ from .._generated import RealtimeSessionCreateRequestGA
 from ..conversation import Conversation, HistoryItem, history_events
 from ..errors import ConfigurationError, ConnectionClosed, ConnectTimeoutError, RealtimeError
 from ..protocol import ResponseBook
+from ..recording import Recorder
 from ..tools import DEFAULT_TIMEOUT, Tool, ToolRegistry
 from ._audio_io import AudioIO
 from ._audio_send import DEFAULT_CHUNK_MS
@@ -82,6 +84,7 @@ class SessionOptions(TypedDict, total=False):
     tool_timeout: float | None
     history: Sequence[HistoryItem] | None
     reconnect: ReconnectPolicy | None
+    record_to: str | os.PathLike[str] | Recorder | None
 
 
 class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
@@ -115,7 +118,9 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         asks for the next response itself, else the app answers with ``send_tool_result``.  ``history``
         (messages, function calls and outputs) is added in order before ``connect()`` returns.
         ``reconnect`` (a ``ReconnectPolicy``) replaces a dropped or expiring connection and restores the
-        conversation (see ``_reconnect.py``); without it a lost connection ends the session.
+        conversation; without it a lost connection ends the session.  ``record_to`` (a path or a
+        ``Recorder``) writes every frame both ways to a cassette (see ``realtime_sdk.recording``), across
+        reconnects; a path's file is closed by ``close()``, a given ``Recorder`` is left to its owner.
         """
         endpoint = Endpoint.openai(base_url, api_key=api_key, model=model, query=query)
         self._setup(endpoint, **options)
@@ -190,8 +195,11 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         tool_timeout: float | None = DEFAULT_TIMEOUT,
         history: Sequence[HistoryItem] | None = None,
         reconnect: ReconnectPolicy | None = None,
+        record_to: str | os.PathLike[str] | Recorder | None = None,
     ) -> None:
         self._endpoint = endpoint
+        self._record_to = record_to
+        self._recorder = None
         self._initial = _config.normalise(_config.as_properties(session_properties))
         self._headers = dict(headers or {})
         self._http = http
@@ -263,6 +271,8 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
             raise RealtimeError("a RealtimeSession connects once; create a new one to reconnect")
         if self._http is None:
             self._http = aiohttp.ClientSession()
+        if self._record_to is not None and self._recorder is None:
+            self._recorder = self._open_recorder(self._record_to)
         try:
             async with asyncio.timeout(self._connect_timeout):
                 await self._open()
@@ -300,6 +310,14 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         if self._own_http and self._http is not None:
             http, self._http = self._http, None
             await http.close()
+        if self._recorder is not None and self._recorder is not self._record_to:
+            self._recorder.close()  # a Recorder the caller gave stays theirs to close
+
+    def _open_recorder(self, target: str | os.PathLike[str] | Recorder) -> Recorder:
+        if isinstance(target, Recorder):
+            return target
+        model = self._endpoint.url.query.get("model")
+        return Recorder(os.fspath(target), model=model, endpoint=self._endpoint.kind)
 
     async def _abort(self) -> None:
         # A failed connect: nothing was handed to the caller, so nothing needs a graceful goodbye.

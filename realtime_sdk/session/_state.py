@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from ..errors import RealtimeError
     from ..events import AnyServerEvent
     from ..local_events import SessionEvent
+    from ..recording import Recorder
     from ._audio_io import AudioIO
     from ._connect import Endpoint
     from ._handlers import HandlerRegistry
@@ -65,6 +67,8 @@ class SessionState:
     _ws: aiohttp.ClientWebSocketResponse[Literal[False]] | None
     _reader: asyncio.Task[None] | None
     _close_reason: str
+    _record_to: str | os.PathLike[str] | Recorder | None
+    _recorder: Recorder | None
     _last_event: float
     """``loop.time()`` when the server last sent anything (stall detection, ``_requests._wait_idle``)."""
 
