@@ -34,7 +34,7 @@ test: install  ## the whole suite
 	$(PY) -m pytest -q
 
 docs: install  ## the guides and the API reference into site/; any warning fails
-	$(PY) -m mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --quiet
 
 check: lint typecheck check-generated test docs
 

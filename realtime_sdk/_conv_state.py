@@ -65,6 +65,7 @@ class Usage:
 
     @classmethod
     def from_wire(cls, usage: RealtimeResponseUsage) -> Usage:
+        """Token counts from a ``response.done``'s usage object (missing details count as zero)."""
         inp = usage.input_token_details if isinstance(usage.input_token_details, msgspec.Struct) else None
         out = usage.output_token_details if isinstance(usage.output_token_details, msgspec.Struct) else None
         return cls(
@@ -173,6 +174,7 @@ class Item:
         return sum(p.audio_ms for p in self.content)
 
     def part(self, index: int) -> ContentPart | None:
+        """The content part at ``index``, or ``None`` when the item has no such part."""
         return self.content[index] if 0 <= index < len(self.content) else None
 
 

@@ -1,7 +1,7 @@
 """Ephemeral client secrets for browsers and phones (``create_client_secret``).
 
-The request is made over HTTP, so it lives in the edge (``session/_client_secrets.py``); this module keeps
-the public names where they have always been.
+The request is made over HTTP, so it lives with the session's I/O; this module keeps the public names
+where they have always been.
 """
 
 from .session._client_secrets import ClientSecret, create_client_secret

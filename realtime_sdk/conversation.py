@@ -59,8 +59,7 @@ Playback and interruption (see :meth:`Conversation.interrupt`)
     the conversation; with ``"keep"`` it sends nothing. Audio parts after the playing one were never
     heard: they are marked so and deleted the same way. A part counts as fully played when its audio is
     complete (``output_audio.done``, item or response done) and heard >= received - ``END_MARGIN_MS``
-    (100 ms: the server's length of an item has been seen shorter than what the client received; see
-    ``_conv_playback.END_MARGIN_MS``); then nothing is sent for it. So a truncate never goes past what
+    (100 ms: the server's length of an item has been seen shorter than what the client received); then nothing is sent for it. So a truncate never goes past what
     was received, nor within 100 ms of the end of a complete item, and a part still streaming is cut
     exactly at what was heard. A ``session.created`` of another session (a reconnect: past items come
     back as text, without audio) empties the playback queue: nothing from before can be truncated.
@@ -93,11 +92,8 @@ History and restore
 
 Where it lives
     This module has the rules and :class:`Conversation`, which applies session, item and speech events
-    and dispatches the rest to one mixin per responsibility, each in its own private module:
-    ``_conv_state`` (the dataclasses), ``_conv_store`` (items, order, parts, merging snapshots),
-    ``_conv_transcripts`` (user and assistant words), ``_conv_playback`` (audio received and played,
-    interruption), ``_conv_responses`` (responses, usage, latency, function call arguments) and
-    ``_conv_history`` (items as ``conversation.item.create`` events).
+    and hands the rest to one part per responsibility: the dataclasses, items and their order, user and
+    assistant words, audio received and played, responses and usage, and history as client events.
 """
 
 from __future__ import annotations

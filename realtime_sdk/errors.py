@@ -26,8 +26,8 @@
 
 ``redact`` hides key-like runs in text that came from a server; ``ServerError`` applies it to its message.
 
-aiohttp's exceptions never reach the caller: they are translated at the edge, in ``_connect.py`` (the
-handshake) and ``_requests.py`` (sending).
+aiohttp's exceptions never reach the caller: the session translates them where it connects (the
+handshake) and where it sends.
 """
 
 from __future__ import annotations

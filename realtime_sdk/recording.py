@@ -52,6 +52,8 @@ def _sdk_version() -> str:
 
 @dataclass(frozen=True, slots=True)
 class Header:
+    """The first line of a cassette: format version, SDK version, model, endpoint kind, audio kept or not."""
+
     version: int
     sdk: str
     model: str | None
@@ -78,13 +80,17 @@ class Record:
 
 @dataclass(slots=True)
 class Cassette:
+    """A cassette read back: its header and its records in recorded order."""
+
     header: Header
     records: list[Record] = field(default_factory=list)
 
     def sent(self) -> list[Record]:
+        """The records of frames the client sent, in order."""
         return [r for r in self.records if r.direction == "sent"]
 
     def received(self) -> list[Record]:
+        """The records of frames the client received, in order."""
         return [r for r in self.records if r.direction == "received"]
 
 
@@ -154,12 +160,15 @@ class Recorder:
         self._write(header)
 
     def sent(self, frame: str | bytes, t: float | None = None) -> None:
+        """Record a frame the client is sending (``t``: seconds since the recording started; now when omitted)."""
         self._record("sent", frame, t)
 
     def received(self, frame: str | bytes, t: float | None = None) -> None:
+        """Record a frame the client received (``t`` as for ``sent``)."""
         self._record("received", frame, t)
 
     def close(self) -> None:
+        """Flush and close the file; later frames are dropped without error."""
         if self._file is not None:
             self._file.close()
             self._file = None

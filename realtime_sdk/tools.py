@@ -26,7 +26,7 @@ for a struct built from the signature, so what the function receives has the ann
 structs are structs, enums are enum members). A validation failure becomes a readable message for the
 model (``ToolArgumentsError``). Unknown extra arguments are ignored.
 
-:func:`run_tool` (defined in the edge, ``session/_run_tool.py``, and importable from here) is the one
+:func:`run_tool` (defined with the session's I/O and importable from here) is the one
 asynchronous helper: it awaits async functions, runs sync ones in a worker
 thread (``asyncio.to_thread``), and turns *every* failure — unknown tool, invalid arguments, an
 exception, the timeout — into a :class:`ToolResult` with ``is_error`` set and an output the model can
@@ -529,9 +529,11 @@ class ToolRegistry:
         return made
 
     def remove(self, name: str) -> None:
+        """Forget the tool called ``name`` (nothing happens when there is none)."""
         self._tools.pop(name, None)
 
     def get(self, name: str) -> Tool | None:
+        """The tool called ``name``, or ``None``."""
         return self._tools.get(name)
 
     def __contains__(self, name: object) -> bool:
@@ -603,10 +605,12 @@ class ToolResult:
 
     @classmethod
     def ok(cls, call: ToolCall, value: object) -> ToolResult:
+        """The result of ``call`` that returned ``value`` (encoded as JSON text for the model)."""
         return cls(call_id=call.call_id, output=encode_output(value), name=call.name)
 
     @classmethod
     def error(cls, call: ToolCall, message: str) -> ToolResult:
+        """The result of ``call`` that failed: ``{"error": message}``, readable by the model."""
         text = _encoder.encode({"error": message}).decode()
         return cls(call_id=call.call_id, output=text, is_error=True, name=call.name)
 

@@ -12,7 +12,9 @@ README = (ROOT / "README.md").read_text()
 
 
 def python_blocks() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", README, flags=re.S)
+    """The README's blocks and its guides' (the README links them; most code lives there)."""
+    pages = [README, *(p.read_text() for p in sorted((ROOT / "docs").glob("*.md")))]
+    return [b for page in pages for b in re.findall(r"```python\n(.*?)```", page, flags=re.S)]
 
 
 def test_first_screen_gives_exactly_two_setup_commands() -> None:

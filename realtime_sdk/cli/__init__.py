@@ -109,6 +109,7 @@ EPILOG = "Run 'realtime-sdk COMMAND --help' for a command's options."
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``realtime-sdk`` argument parser with every sub-command."""
     parser = argparse.ArgumentParser(prog="realtime-sdk", description=DESCRIPTION, epilog=EPILOG)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (help_text, configure, _) in COMMANDS.items():
@@ -117,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The ``realtime-sdk`` command: run a sub-command, return its exit status."""
     args = build_parser().parse_args(argv)
     run = COMMANDS[args.command][2]
     try:

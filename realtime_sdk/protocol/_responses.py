@@ -40,6 +40,8 @@ METADATA_KEY = "sdk_response_id"
 
 @dataclass(frozen=True, slots=True)
 class Started:
+    """Output: a response began (``tag`` set when it answers a ``create_response``)."""
+
     key: str
     response_id: str | None
     tag: str | None
@@ -49,11 +51,15 @@ class Started:
 
 @dataclass(frozen=True, slots=True)
 class Routed:
+    """Output: an event belongs to the response ``key``."""
+
     key: str
 
 
 @dataclass(frozen=True, slots=True)
 class Ended:
+    """Output: a response ended."""
+
     key: str | None
     """``None`` for a ``response.done`` of a response this client never saw start."""
     idle: bool
@@ -61,6 +67,8 @@ class Ended:
 
 
 class ResponseBook:
+    """The one owner of which responses exist, which the app asked for and which are active."""
+
     def __init__(self) -> None:
         self._expected: dict[str, bool] = {}  # tag -> out of band
         self._bound: dict[str, str] = {}  # server response id -> key
@@ -86,6 +94,7 @@ class ResponseBook:
         return self._bound.get(response_id)
 
     def is_active(self, response_id: str) -> bool:
+        """Whether ``response_id`` is active in the default conversation."""
         return response_id in self._active
 
     def presume_over(self) -> frozenset[str]:

@@ -18,6 +18,8 @@ from ._profiles import DEFAULT_MODEL
 
 @dataclass
 class CallState:
+    """One call the local server knows: its id, model, accepted configuration, status and sidebands."""
+
     call_id: str
     model: str = DEFAULT_MODEL
     session: RealtimeSessionCreateRequestGA | None = None
@@ -31,15 +33,19 @@ class CallState:
 
 
 class CallRegistry:
+    """The local server's calls by id, shared by call control and the sideband websocket."""
+
     def __init__(self) -> None:
         self.calls: dict[str, CallState] = {}
 
     def new(self, *, model: str = DEFAULT_MODEL) -> CallState:
+        """A new incoming call with a fresh ``rtc_`` id."""
         call = CallState(new_id("rtc"), model=model)
         self.calls[call.call_id] = call
         return call
 
     def get(self, call_id: str, *, create: bool = False) -> CallState | None:
+        """The call ``call_id``; with ``create``, a new one under that id when it is unknown."""
         call = self.calls.get(call_id)
         if call is None and create:
             call = self.calls[call_id] = CallState(call_id)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 @dataclass
 class FaultRule:
+    """A scripted fault: after the ``count``-th ``event_type`` event, drop, close (``code``, ``reason``), stall or freeze."""
+
     event_type: str
     count: int
     action: str  # "drop" | "close" | "stall" | "freeze"

@@ -19,6 +19,8 @@ DEFAULT_MODEL = "gpt-realtime-2.1"
 
 @dataclass(frozen=True, slots=True)
 class ModelProfile:
+    """How the local server behaves for one model: default voice and VAD silence, preambles, overlapping calls."""
+
     name: str
     voice: str
     silence_duration_ms: int
@@ -40,6 +42,7 @@ _PROFILES = {
 
 
 def profile_for(model: str) -> ModelProfile:
+    """The profile of ``model`` (dated snapshots use their family's; unknown models the default's)."""
     if model in _PROFILES:
         return _PROFILES[model]
     prefixes = [name for name in _PROFILES if model.startswith(name + "-")]

@@ -20,6 +20,8 @@ __all__ = ["PlaceholderTranscriber", "Synthesizer", "ToneSynthesizer", "Transcri
 
 @runtime_checkable
 class Transcriber(Protocol):
+    """Turns a user's audio into text for the local server (plug in with ``LocalRealtimeServer(transcriber=...)``)."""
+
     async def transcribe(self, pcm16_24k: bytes) -> str:
         """The text spoken in ``pcm16_24k`` (24 kHz mono PCM16)."""
         ...
@@ -27,16 +29,24 @@ class Transcriber(Protocol):
 
 @runtime_checkable
 class Synthesizer(Protocol):
+    """Turns reply text into speech for the local server (plug in with ``LocalRealtimeServer(synthesizer=...)``)."""
+
     async def synthesize(self, text: str) -> bytes:
         """``text`` spoken, as 24 kHz mono PCM16 (a whole number of samples)."""
         ...
 
 
 class PlaceholderTranscriber:
+    """The deterministic default: ``"<N.N seconds of audio>"`` for any audio."""
+
     async def transcribe(self, pcm16_24k: bytes) -> str:
+        """``"<N.N seconds of audio>"``, from the audio's length alone."""
         return f"<{pcm24_ms(pcm16_24k) / 1000:.1f} seconds of audio>"
 
 
 class ToneSynthesizer:
+    """The deterministic default: a tone whose length follows the number of words."""
+
     async def synthesize(self, text: str) -> bytes:
+        """A tone of 60 ms per word (at least 300 ms)."""
         return tone(max(300.0, 60.0 * len(text.split())))

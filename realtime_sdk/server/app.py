@@ -55,6 +55,8 @@ _REALTIME_PATHS = ("/v1/realtime", "/openai/v1/realtime", "/openai/realtime")
 
 @dataclass(frozen=True, slots=True)
 class HttpRoute:
+    """An HTTP route added with ``LocalRealtimeServer.add_route``: method, whole-path pattern, handler."""
+
     method: str
     pattern: re.Pattern[str]
     handler: Handler
@@ -139,6 +141,7 @@ class LocalRealtimeServer:
         await self.stop()
 
     async def start(self) -> None:
+        """Start listening (on a free port when ``port`` is 0); ``async with`` calls this."""
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._route)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
@@ -152,6 +155,7 @@ class LocalRealtimeServer:
             self._record = self.record_to.open("ab")
 
     async def stop(self) -> None:
+        """Close every connection and stop listening; ``async with`` calls this on exit."""
         await self.translations.close()
         live = [c for c in self.connections if not c.closed.is_set()]
         for conn in live:

@@ -164,6 +164,7 @@ class ServerConnection:
         self._not_stalled.clear()
 
     def resume(self) -> None:
+        """End a stall: events queued meanwhile are sent."""
         self._not_stalled.set()
 
     def freeze(self) -> None:
@@ -201,13 +202,16 @@ class ServerConnection:
         await self.close(1000, "session expired")
 
     def add_fault(self, rule: FaultRule) -> None:
+        """Add a scripted fault to this connection."""
         self._faults.rules.append(rule)
 
     # -- the machinery -----------------------------------------------------------------------------
     def send(self, event: Struct) -> None:
+        """Queue a server event for this client (sent in order by the writer)."""
         self._queue.put_nowait(event)
 
     async def run(self) -> None:
+        """Serve this websocket until it closes."""
         writer = asyncio.create_task(self._write_loop())
         try:
             self.protocol.on_expired = self._expired

@@ -62,20 +62,24 @@ class Reply:
 
     @classmethod
     def text(cls, text: str) -> Reply:
+        """A text reply (spoken in an audio response)."""
         return cls((ReplyPart("text", text=text),))
 
     @classmethod
     def audio(cls, pcm16_24k: bytes, transcript: str = "") -> Reply:
+        """A spoken reply: 24 kHz PCM16 ``pcm16_24k`` with ``transcript``."""
         if len(pcm16_24k) % 2:
             raise ValueError("audio must be whole 16-bit samples (24 kHz PCM16)")
         return cls((ReplyPart("audio", text=transcript, audio=pcm16_24k),))
 
     @classmethod
     def function_call(cls, name: str, arguments: dict[str, Any] | str) -> Reply:
+        """A call of the function tool ``name`` with ``arguments`` (a dict, or JSON text)."""
         return cls.function_calls([(name, arguments)])
 
     @classmethod
     def function_calls(cls, calls: Sequence[tuple[str, dict[str, Any] | str]]) -> Reply:
+        """Several function calls in one response."""
         return cls(
             tuple(
                 ReplyPart(
@@ -87,6 +91,7 @@ class Reply:
 
     @classmethod
     def error(cls, code: str, message: str) -> Reply:
+        """A response that fails with ``code`` and ``message``."""
         return cls(failure=(code, message))
 
     def __add__(self, other: Reply) -> Reply:
@@ -112,7 +117,11 @@ class ModelRequest:
 
 
 class Model(Protocol):
-    async def respond(self, request: ModelRequest) -> Reply: ...
+    """What answers behind the local server: a reply for a conversation, a transcript for user audio."""
+
+    async def respond(self, request: ModelRequest) -> Reply:
+        """The reply to ``request`` (the conversation so far and the response's options)."""
+        ...
 
     async def transcribe(self, pcm16_24k: bytes, item_id: str) -> str:
         """The input transcript of a committed user audio item."""
@@ -146,11 +155,13 @@ class EchoModel:
         self.transcriber: Transcriber = transcriber or PlaceholderTranscriber()
 
     async def transcribe(self, pcm16_24k: bytes, item_id: str) -> str:
+        """The transcript of a committed user turn: the next scripted one, else what the transcriber hears."""
         if self._transcripts:
             return self._transcripts.pop(0)
         return await self.transcriber.transcribe(pcm16_24k)
 
     async def respond(self, request: ModelRequest) -> Reply:
+        """The reply to the conversation's last input item, by the rules at the top of this module."""
         last = request.items[-1] if request.items else None
         if isinstance(last, RealtimeConversationItemFunctionCallOutput):
             return Reply.text(f"The function returned: {last.output}")
@@ -188,9 +199,11 @@ class ScriptedModel:
         self._echo = EchoModel(transcripts, transcriber=transcriber)
 
     async def transcribe(self, pcm16_24k: bytes, item_id: str) -> str:
+        """The transcript of a committed user turn: the next scripted one, else what the transcriber hears."""
         return await self._echo.transcribe(pcm16_24k, item_id)
 
     async def respond(self, request: ModelRequest) -> Reply:
+        """The next scripted reply (the last one again when the script is used up)."""
         self.requests.append(request)
         return self.replies.pop(0) if self.replies else Reply.text("(end of script)")
 

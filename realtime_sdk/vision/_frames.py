@@ -75,6 +75,7 @@ class FrameScheduler(Generic[F]):
         return list(self._items)
 
     def set_paused(self, paused: bool) -> None:
+        """Pause or resume: while paused no frame is sent and the waiting one is dropped."""
         self._paused = paused
         if paused:
             self._waiting, self._has_waiting = None, False

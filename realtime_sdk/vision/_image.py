@@ -38,12 +38,15 @@ SENDABLE_MIME = ("image/png", "image/jpeg")
 
 @dataclass(frozen=True, slots=True)
 class EncodedImage:
+    """An image ready to send: encoded bytes, MIME type and size in pixels."""
+
     data: bytes
     mime: str
     width: int
     height: int
 
     def data_url(self) -> str:
+        """The image as a ``data:`` URL, the form ``input_image`` parts take."""
         return data_url(self.mime, self.data)
 
 

@@ -15,6 +15,8 @@ __all__ = ["ImageInfo", "probe"]
 
 @dataclass(frozen=True, slots=True)
 class ImageInfo:
+    """What the bytes of an image say about it: MIME type and size in pixels."""
+
     mime: str
     """``image/png``, ``image/jpeg``, ``image/webp`` or ``image/gif``."""
     width: int
