@@ -28,6 +28,7 @@ from .errors import (
     ResponseActiveError,
     ResponseChainError,
     ResponseFailedError,
+    SendTimeoutError,
     ServerError,
     TranscriptionFailedError,
 )
@@ -99,6 +100,7 @@ __all__ = [
     "ResponseFailedError",
     "ResponseHandle",
     "SemanticTurnDetection",
+    "SendTimeoutError",
     "ServerError",
     "SessionEvent",
     "SessionOptions",

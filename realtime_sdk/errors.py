@@ -15,6 +15,7 @@
     │   ├── RateLimitError         429
     │   └── ConnectTimeoutError    no answer in time
     ├── ConnectionClosed           the connection ended (``code``, ``reason``); every waiter gets it
+    │   └── SendTimeoutError       a send made no progress within ``send_timeout`` (TimeoutError too)
     ├── RequestTimeoutError        no answer to a request within ``request_timeout`` (TimeoutError too)
     ├── ResponseActiveError        ``create_response(on_active="raise")`` while a response is active
     ├── ResponseChainError         ``handle.final()``: tools were called and no follow-up was asked for
@@ -112,6 +113,14 @@ class ConnectionClosed(RealtimeError):
         super().__init__(f"connection closed (code={code}{', reason=' + repr(reason) if reason else ''})")
         self.code = code
         self.reason = reason
+
+
+class SendTimeoutError(ConnectionClosed, TimeoutError):
+    """A frame could not be written within the session's ``send_timeout``: the server stopped reading.
+
+    The connection is aborted (its unsent bytes are dropped), so the session either reconnects, with a
+    ``ReconnectPolicy``, or ends; every other sender and waiter gets ``ConnectionClosed``.
+    """
 
 
 class RequestTimeoutError(RealtimeError, TimeoutError):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import os
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -43,10 +44,12 @@ __all__ = [
     "MAX_MESSAGE_SIZE",
     "Endpoint",
     "TokenProvider",
+    "abort",
     "check_transport",
     "error_for_status",
     "has_credential_header",
     "open_websocket",
+    "write_backlog",
 ]
 
 MAX_MESSAGE_SIZE = 16 * 2**20
@@ -229,6 +232,32 @@ def _handshake_client(http: aiohttp.ClientSession) -> aiohttp.ClientSession:
     )
 
 
+_TRANSPORTS: weakref.WeakKeyDictionary[aiohttp.ClientWebSocketResponse[Literal[False]], asyncio.Transport] = (
+    weakref.WeakKeyDictionary()
+)
+"""Each websocket's transport, kept from the handshake: aiohttp forgets it once the response is closed,
+and an abort must still reach the socket then."""
+
+
+def write_backlog(ws: aiohttp.ClientWebSocketResponse[Literal[False]]) -> int:
+    """Bytes written to ``ws`` that the kernel has not taken yet (0 when unknown or gone)."""
+    transport = _TRANSPORTS.get(ws)
+    return transport.get_write_buffer_size() if transport is not None and not transport.is_closing() else 0
+
+
+def abort(ws: aiohttp.ClientWebSocketResponse[Literal[False]], *, only_if_stuck: bool = False) -> None:
+    """Drop ``ws``'s socket at once, unsent bytes included; a sender waiting for room wakes up.
+
+    With ``only_if_stuck``, only when bytes are still waiting to be sent (a peer that stopped reading):
+    a socket whose close handshake is under way, with nothing pending, is left to finish it.
+    """
+    transport = _TRANSPORTS.get(ws)
+    if transport is None or (only_if_stuck and not transport.get_write_buffer_size()):
+        return
+    del _TRANSPORTS[ws]
+    transport.abort()
+
+
 async def open_websocket(
     http: aiohttp.ClientSession,
     endpoint: Endpoint,
@@ -254,7 +283,7 @@ async def open_websocket(
     place = endpoint.url.with_query(None)
     try:
         async with asyncio.timeout(handshake_timeout):
-            return await client.ws_connect(
+            ws = await client.ws_connect(
                 endpoint.url,
                 headers=all_headers,
                 heartbeat=heartbeat,
@@ -262,6 +291,11 @@ async def open_websocket(
                 decode_text=False,
                 timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=ws_close_timeout),
             )
+        connection = getattr(getattr(ws, "_response", None), "connection", None)
+        transport = getattr(connection, "transport", None)
+        if isinstance(transport, asyncio.Transport):
+            _TRANSPORTS[ws] = transport
+        return ws
     except _Redirected as exc:
         target = URL(exc.location)
         where = f" to {target.with_query(None)}" if exc.location else ""

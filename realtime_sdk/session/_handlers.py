@@ -25,6 +25,7 @@ from typing import Any
 import msgspec
 
 from .._generated import ConversationItemAdded, ConversationItemCreated, ConversationItemDone
+from ..errors import redact
 from ..events import AnyServerEvent, UnknownServerEvent
 
 __all__ = ["ITEM_EVENTS", "HandlerRegistry", "ItemHandler", "describe", "handler_key"]
@@ -143,8 +144,15 @@ async def _guard(handler: Callable[..., Any], result: Awaitable[Any]) -> None:
 
 
 def describe(event: Any) -> str:
-    """An event for the DEBUG log: audio (any bytes field) elided to its length."""
-    return repr(_elide(msgspec.to_builtins(event, builtin_types=(bytes,))))
+    """An event for the DEBUG log: audio (any bytes field) elided to its length, key-like runs redacted.
+
+    Never raises: an event nested too deeply to walk (a hostile server can send one) is named by its type.
+    """
+    try:
+        text = repr(_elide(msgspec.to_builtins(event, builtin_types=(bytes,))))
+    except (RecursionError, msgspec.ValidationError, TypeError, ValueError):
+        text = f"<{type(event).__name__}: too deeply nested to show>"
+    return redact(text)
 
 
 def _elide(value: Any) -> Any:

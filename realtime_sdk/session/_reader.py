@@ -31,7 +31,7 @@ from ..errors import ConnectionClosed, RealtimeError
 from ..events import AnyServerEvent, UnknownServerEvent, decode
 from ..local_events import LocalEvent
 from ..protocol import Routed, Started
-from ._connect import open_websocket
+from ._connect import abort, open_websocket
 from ._handlers import describe
 from ._reconnect import abandoned_responses
 from ._responses import ResponseHandle
@@ -81,14 +81,17 @@ class Reader(SessionState):
                     except Exception:  # the last net: nothing an event does may end the reader
                         log.exception("internal error while dispatching %s", event.type)
                 elif msg.type is aiohttp.WSMsgType.CLOSE:
-                    code, reason = msg.data, msg.extra or ""
+                    # An empty close frame is valid and means "no status" (RFC 6455: 1005).
+                    code, reason = msg.data or 1005, msg.extra or ""
                 elif msg.type is aiohttp.WSMsgType.ERROR:
                     log.debug("websocket error: %r", msg.data)
+                    abort(ws)  # a missed heartbeat or a broken stream: nothing more will get through
                     break
                 elif msg.type is aiohttp.WSMsgType.CLOSED:
                     break
         finally:
-            closing = ws.close_code if ws.close_code is not None else code
+            abort(ws, only_if_stuck=True)  # unsent bytes to a peer that stopped reading hold no one up
+            closing = code if code is not None else ws.close_code
             log.info("connection closed (code=%s)", closing)
             self._reader_ended(ConnectionClosed(closing, reason or self._close_reason))
 

@@ -38,8 +38,15 @@ from .._generated import (
     ResponseCreate,
     SessionUpdate,
 )
-from ..errors import ConfigurationError, ConnectionClosed, RealtimeError, RequestTimeoutError
+from ..errors import (
+    ConfigurationError,
+    ConnectionClosed,
+    RealtimeError,
+    RequestTimeoutError,
+    SendTimeoutError,
+)
 from ..events import ClientEvent, encode
+from ._connect import abort, write_backlog
 from ._handlers import describe
 from ._responses import ResponseHandle, merge_metadata, new_tag
 from ._state import SessionState
@@ -54,6 +61,11 @@ E = TypeVar("E")
 
 def _anything(_: Any) -> bool:
     return True
+
+
+_SMALL_FRAME = 32 * 1024
+"""Frames below this size, into a socket with nothing waiting to be sent, are written without a timer:
+the write cannot block (aiohttp waits for the kernel only above 64 KiB buffered)."""
 
 
 class Requests(SessionState):
@@ -80,10 +92,24 @@ class Requests(SessionState):
             log.debug("send %s", describe(event))
         if self._recorder is not None:
             self._recorder.sent(data)
+        waited = len(data) >= _SMALL_FRAME or write_backlog(ws) > 0
         try:
-            await ws.send_frame(data, aiohttp.WSMsgType.TEXT)
+            if not waited:
+                await ws.send_frame(data, aiohttp.WSMsgType.TEXT)  # the socket takes it at once
+            else:
+                async with asyncio.timeout(self._send_timeout):
+                    await ws.send_frame(data, aiohttp.WSMsgType.TEXT)
+        except TimeoutError:
+            # The server stopped reading.  The frame may be half written: this connection is done for.
+            abort(ws)
+            raise SendTimeoutError(
+                1006, f"no progress sending {event.type} for {self._send_timeout} s (send_timeout)"
+            ) from None
         except (aiohttp.ClientError, ConnectionError, RuntimeError):
             raise self._closed or ConnectionClosed(ws.close_code, "connection lost while sending") from None
+        if waited and ws.closed:
+            # The socket was dropped while this frame waited for room: it never left.
+            raise self._closed or ConnectionClosed(ws.close_code, "connection lost while sending")
 
     async def _answer(self, waiter: Waiter, request: str) -> Any:
         """The acknowledgement of a sent request, within ``request_timeout``; an abandoned wait orphans."""

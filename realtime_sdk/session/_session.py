@@ -44,7 +44,7 @@ from ..recording import Recorder
 from ..tools import DEFAULT_TIMEOUT, Tool, ToolRegistry
 from ._audio_io import AudioIO
 from ._audio_send import DEFAULT_CHUNK_MS
-from ._connect import Endpoint, TokenProvider, check_transport
+from ._connect import Endpoint, TokenProvider, abort, check_transport, has_credential_header
 from ._handlers import HandlerRegistry
 from ._input_transcripts import InputTranscripts
 from ._reader import Reader
@@ -77,6 +77,7 @@ class SessionOptions(TypedDict, total=False):
     request_timeout: float | None
     heartbeat: float | None
     close_timeout: float
+    send_timeout: float | None
     max_queued_events: int
     on_active: Literal["wait", "raise"]
     tools: Sequence[Tool | Callable[..., Any]] | ToolRegistry | None
@@ -110,6 +111,8 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         ``create_response`` up to ``response.created``... — (``RequestTimeoutError``; ``None``: wait as
         long as the connection lives).  Waiting for an active response to finish is not bounded by it.
         ``heartbeat`` (seconds between pings) notices a dead peer; ``close_timeout`` bounds ``close()``.
+        ``send_timeout`` bounds each write into a socket the server stopped reading (``SendTimeoutError``;
+        the connection is then dropped).
         ``max_queued_events`` bounds each event buffer.  ``on_active`` is the default of ``create_response``.
         ``start_audio_paused`` starts with ``send_audio`` muted; ``audio_chunk_ms`` is the audio per append.
 
@@ -188,6 +191,7 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         request_timeout: float | None = 30.0,
         heartbeat: float | None = 20.0,
         close_timeout: float = 5.0,
+        send_timeout: float | None = 5.0,
         max_queued_events: int = 2048,
         on_active: Literal["wait", "raise"] = "wait",
         tools: Sequence[Tool | Callable[..., Any]] | ToolRegistry | None = None,
@@ -208,14 +212,21 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         self._request_timeout = request_timeout
         self._heartbeat = heartbeat
         self._close_timeout = close_timeout
+        self._send_timeout = send_timeout
         self._maxsize = max_queued_events
         self._on_active = on_active
-        for name, value in (("connect_timeout", connect_timeout), ("request_timeout", request_timeout)):
+        timeouts = (
+            ("connect_timeout", connect_timeout),
+            ("request_timeout", request_timeout),
+            ("send_timeout", send_timeout),
+        )
+        for name, value in timeouts:
             if value is not None and not value > 0:
                 raise ConfigurationError(
                     f"{name} must be a positive number of seconds or None, not {value!r}"
                 )
-        check_transport(endpoint.url, has_credential=endpoint.has_credential, allow_insecure=allow_insecure)
+        credential = endpoint.has_credential or has_credential_header(self._headers)
+        check_transport(endpoint.url, has_credential=credential, allow_insecure=allow_insecure)
 
         self._ws = None
         self._reader = None
@@ -292,13 +303,36 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         log.info("connected to %s", self._endpoint.url.with_query(None))
 
     async def close(self) -> None:
-        """Close the connection and wait for the reader, tool and handler tasks.  Safe to call twice."""
+        """Close the connection and wait for the reader, tool and handler tasks.  Safe to call twice.
+
+        Bounded by ``close_timeout``: a server that does not answer the close handshake in time has its
+        socket aborted.  Cancelling ``close()`` still drops the socket and fails every waiter; a later
+        ``close()`` finishes the rest.
+        """
         self._closing = True
+        try:
+            await self._close()
+        except asyncio.CancelledError:
+            ws = self._ws
+            if ws is not None:
+                abort(ws)
+            self._shutdown(ConnectionClosed(1006, "close() was cancelled"))
+            raise
+
+    async def _close(self) -> None:
         await self._link.aclose()
         ws, reader = self._ws, self._reader
         if ws is not None and not ws.closed:
             self._close_reason = "closed by the client"
-            await ws.close()
+            try:
+                async with asyncio.timeout(self._close_timeout):
+                    await ws.close()
+            except TimeoutError:
+                log.info("no close handshake within %s s; dropping the connection", self._close_timeout)
+            except (aiohttp.ClientError, ConnectionError):
+                pass  # the connection went first; it is closed either way
+            finally:
+                abort(ws, only_if_stuck=True)
         if ws is not None or self._ready is not None:
             # Unblocks a reader waiting for room in a stream nobody will read any more.
             code = ws.close_code if ws is not None else None

@@ -59,6 +59,7 @@ class SessionState:
     _request_timeout: float | None
     _heartbeat: float | None
     _close_timeout: float
+    _send_timeout: float | None
     _maxsize: int
     _on_active: Literal["wait", "raise"]
     _history: list[HistoryItem]
