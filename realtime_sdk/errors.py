@@ -123,11 +123,27 @@ class SendTimeoutError(ConnectionClosed, TimeoutError):
     """
 
 
+class RequestLostError(ConnectionClosed):
+    """A request was lost with its connection twice in a row, so the session gives it up.
+
+    Requests that mean the same on any connection are sent again after a reconnect; one whose sending
+    keeps ending connections may be what the server cannot take, so it is not tried a third time.  The
+    session itself reconnects and stays usable.
+    """
+
+
 class RequestTimeoutError(RealtimeError, TimeoutError):
     """The server did not answer a request within the session's ``request_timeout``.
 
     The session stays usable.  The request may still take effect: its late answer is absorbed (so it is
     never mistaken for the answer to a later request), and a late ``error`` for it arrives as an event.
+    """
+
+
+class ResponseTimeoutError(RealtimeError, TimeoutError):
+    """A response did not finish within the ``timeout`` given to ``done()``, ``text()``, ``audio()``...
+
+    Only the wait ends: the response goes on, and the handle can be awaited again.
     """
 
 

@@ -15,7 +15,9 @@ second client) has no tag: its key is the server's response id.
   default conversation joins the *active* set (what ``create_response`` must wait for: the API refuses a
   second concurrent response with ``conversation_already_has_active_response``).
 - any event naming a bound ``response_id``: ``Routed`` — the key it belongs to.
-- ``response.done``: ``Ended`` — the key, and ``idle`` when no response is active any more.
+- ``response.done``: ``Ended`` — the key, and ``idle`` when no response is active any more.  The key is
+  found by the response id, or else by the tag in the echoed metadata (a server that gave the response no
+  id, or another one, in ``response.created``).
 
 Three more ways a response stops being active: the app's request was refused before it started
 (``withdraw``); the server said nothing about an active response for so long that it is presumed over
@@ -72,7 +74,8 @@ class ResponseBook:
     def __init__(self) -> None:
         self._expected: dict[str, bool] = {}  # tag -> out of band
         self._bound: dict[str, str] = {}  # server response id -> key
-        self._active: set[str] = set()  # server response ids, default conversation only
+        self._started: dict[str, str | None] = {}  # key -> server response id, until its response.done
+        self._active: set[str] = set()  # keys, default conversation only
 
     # -- the app's side -----------------------------------------------------------------------------
 
@@ -86,7 +89,7 @@ class ResponseBook:
 
     @property
     def active(self) -> frozenset[str]:
-        """Ids of the responses active in the default conversation."""
+        """Keys of the responses active in the default conversation."""
         return frozenset(self._active)
 
     def key_of(self, response_id: str) -> str | None:
@@ -95,10 +98,11 @@ class ResponseBook:
 
     def is_active(self, response_id: str) -> bool:
         """Whether ``response_id`` is active in the default conversation."""
-        return response_id in self._active
+        key = self._bound.get(response_id)
+        return key is not None and key in self._active
 
     def presume_over(self) -> frozenset[str]:
-        """The server went quiet about the active responses: treat them as over (returns their ids)."""
+        """The server went quiet about the active responses: treat them as over (returns their keys)."""
         gone = frozenset(self._active)
         self._active.clear()
         return gone
@@ -107,6 +111,7 @@ class ResponseBook:
         """Nothing bound or expected on the lost connection will hear from the server again."""
         self._expected.clear()
         self._bound.clear()
+        self._started.clear()
         self._active.clear()
 
     # -- the server's side --------------------------------------------------------------------------
@@ -116,12 +121,7 @@ class ResponseBook:
         if isinstance(event, ResponseCreated):
             return self._created(event)
         if isinstance(event, ResponseDone):
-            rid = event.response.id if isinstance(event.response.id, str) else None
-            key = self._bound.pop(rid, None) if rid is not None else None
-            was_active = bool(self._active)
-            if rid is not None:
-                self._active.discard(rid)
-            return Ended(key, idle=was_active and not self._active)
+            return self._ended(event)
         if self._bound:
             rid = getattr(event, "response_id", None)
             if isinstance(rid, str):
@@ -146,6 +146,26 @@ class ResponseBook:
             return None  # nameless and untagged: nothing could ever be routed to it
         if rid is not None:
             self._bound[rid] = key
-            if not out_of_band:
-                self._active.add(rid)
+        self._started[key] = rid
+        if not out_of_band:
+            self._active.add(key)
         return Started(key, rid, tag, out_of_band)
+
+    def _ended(self, event: ResponseDone) -> Ended:
+        # By id, or else by the tag the metadata echoes: a server that named the response differently in
+        # its response.created (or not at all) still ends the response the app is waiting for.
+        rid = event.response.id if isinstance(event.response.id, str) else None
+        key = self._bound.get(rid) if rid is not None else None
+        if key is None:
+            meta = event.response.metadata if isinstance(event.response.metadata, dict) else {}
+            tag = meta.get(METADATA_KEY)
+            key = tag if isinstance(tag, str) and tag in self._started else None
+        if key is None:
+            return Ended(None, idle=False)
+        started_as = self._started.pop(key, None)
+        for name in (rid, started_as):
+            if name is not None and self._bound.get(name) == key:
+                del self._bound[name]
+        was_active = bool(self._active)
+        self._active.discard(key)
+        return Ended(key, idle=was_active and not self._active)

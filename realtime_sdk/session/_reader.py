@@ -31,6 +31,7 @@ from ..errors import ConnectionClosed, RealtimeError
 from ..events import AnyServerEvent, UnknownServerEvent, decode
 from ..local_events import LocalEvent
 from ..protocol import Routed, Started
+from ..protocol._salvage import salvage
 from ._connect import abort, open_websocket
 from ._handlers import describe
 from ._reconnect import abandoned_responses
@@ -54,7 +55,7 @@ class Reader(SessionState):
             heartbeat=self._heartbeat,
             ws_close_timeout=self._close_timeout,
         )
-        self._last_event = asyncio.get_running_loop().time()
+        self._response_heard = asyncio.get_running_loop().time()
         created = self._waiters.expect(("session.created",))
         self._reader = asyncio.create_task(self._read(self._ws), name="realtime_sdk reader")
         try:
@@ -96,29 +97,32 @@ class Reader(SessionState):
             self._reader_ended(ConnectionClosed(closing, reason or self._close_reason))
 
     async def _dispatch(self, event: AnyServerEvent) -> None:
-        self._last_event = asyncio.get_running_loop().time()
         if log.isEnabledFor(logging.DEBUG):
             log.debug("recv %s", describe(event))
-        if self._link.is_echo(event):
+        # A known event that failed validation still does its protocol job (ends a response, answers a
+        # request) in its salvaged typed form; the app sees it as it came, an UnknownServerEvent.
+        typed = event
+        if isinstance(event, UnknownServerEvent) and event.known_type:
+            typed = _guarded(salvage, event) or event
+        if self._link.is_echo(typed):
             # A restored item's acknowledgement: the app and the conversation saw this item once already.
-            if event.type in self._waiters:
-                self._waiters.resolve(event.type, event)
+            if typed.type in self._waiters:
+                self._waiters.resolve(typed.type, typed)
             return
         for observer in self._observers:
-            _guarded(observer, event)
-        await _guarded_async(self._audio_io.on_event, event)
+            _guarded(observer, typed)
+        await _guarded_async(self._audio_io.on_event, typed)
         kind = event.type
-        if isinstance(event, Error):
-            if _guarded(self._waiters.claim_error, event):
+        if isinstance(typed, Error):
+            if _guarded(self._waiters.claim_error, typed):
                 return
-        elif kind in self._waiters and not isinstance(event, UnknownServerEvent):
-            # A drifted acknowledgement is not an answer the caller could use: its request times out.
-            _guarded(self._waiters.resolve, kind, event)
-        if isinstance(event, SessionCreated | SessionUpdated):
-            self.server_session = event.session
-        if self._link.hides(event):
+        elif kind in self._waiters and not isinstance(typed, UnknownServerEvent):
+            _guarded(self._waiters.resolve, kind, typed)
+        if isinstance(typed, SessionCreated | SessionUpdated):
+            self.server_session = typed.session
+        if self._link.hides(typed):
             return  # the new connection's greeting and configuration, while restoring
-        await _guarded_async(self._route_response, event)
+        await _guarded_async(self._route_response, typed)
         _guarded(self._handlers.dispatch, kind, event)
         await self._events.put(event)
         for notice in self._tools.take_notices():
@@ -128,6 +132,9 @@ class Reader(SessionState):
         out = self._book.receive(event)
         if out is None:
             return
+        # Only a response's own events show that it is alive (see ``_wait_idle``): a server chatting about
+        # other things (rate limits, transcripts) does not keep a dead response active.
+        self._response_heard = asyncio.get_running_loop().time()
         if isinstance(out, Routed):
             handle = self._handles.get(out.key)
             if handle is not None:
@@ -139,9 +146,7 @@ class Reader(SessionState):
                 handle = ResponseHandle(out.key, out_of_band=out.out_of_band, maxsize=self._maxsize)
                 handle.started_by_server = True
                 self._handles[out.key] = handle
-            handle._bind(event)
-            if out.response_id is None:
-                del self._handles[out.key]  # nothing can be routed to it by id
+            handle._bind(event)  # a nameless one stays: its response.done finds it by tag
             await handle._feed(event)
             await self._announce(handle)
         else:

@@ -108,6 +108,8 @@ __all__ = ["ReconnectPolicy", "Reconnector", "abandoned_responses"]
 log = logging.getLogger("realtime_sdk")
 
 ABNORMAL_CLOSE_CODES = frozenset({1006, 1011, 1012, 1013})
+_MIN_ROLLOVER_LIFE = 1.0
+"""Seconds: a session with less life left than this (by the policy's clock) is not rolled over."""
 _FATAL = (AuthenticationError, PermissionDeniedError, NotFoundError, RateLimitError, ServerError)
 
 
@@ -127,7 +129,8 @@ class ReconnectPolicy:
     rollover: bool = True
     """Replace the session before its ``expires_at``, at a quiet moment."""
     rollover_margin: float = 120.0
-    """Seconds before ``expires_at`` from which a rollover is due."""
+    """Seconds before ``expires_at`` from which a rollover is due; never before half of the session's life
+    (from connecting to ``expires_at``) is used, and not at all when less than a second is left."""
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
     random: Callable[[], float] = field(default=random.random, repr=False)
     clock: Callable[[], float] = field(default=time.time, repr=False)
@@ -246,7 +249,17 @@ class Reconnector:
     async def _rollover_at(self, expires_at: int) -> None:
         policy = self.policy
         assert policy is not None
-        while (remaining := expires_at - policy.rollover_margin - policy.clock()) > 0:
+        armed_at = policy.clock()
+        life = expires_at - armed_at
+        if life <= _MIN_ROLLOVER_LIFE:
+            # Already expired by this clock (a clock running fast, or a server's odd expires_at): a new
+            # session could be no better, so none is made; an expiry, if it comes, reconnects with backoff.
+            log.warning("the session expires %.1f s from now by this clock: not rolling it over", life)
+            return
+        # Not before half of the session's life is used: a server whose sessions are shorter than the
+        # margin would otherwise be rolled over as soon as each new session starts, without end.
+        due = max(expires_at - policy.rollover_margin, armed_at + life / 2)
+        while (remaining := due - policy.clock()) > 0:
             await policy.sleep(remaining)
         self.rollover_due = True
         while not self._quiet():

@@ -42,6 +42,7 @@ from ..errors import (
     ConfigurationError,
     ConnectionClosed,
     RealtimeError,
+    RequestLostError,
     RequestTimeoutError,
     SendTimeoutError,
 )
@@ -66,6 +67,19 @@ def _anything(_: Any) -> bool:
 _SMALL_FRAME = 32 * 1024
 """Frames below this size, into a socket with nothing waiting to be sent, are written without a timer:
 the write cannot block (aiohttp waits for the kernel only above 64 KiB buffered)."""
+
+
+_RETRY_BUDGET = 2
+"""Connections a request may be lost with before it is given up (``RequestLostError``)."""
+
+
+def _check_budget(request: str, lost: int, exc: ConnectionClosed) -> None:
+    if lost >= _RETRY_BUDGET:
+        raise RequestLostError(
+            exc.code,
+            f"{request} was lost with {lost} connections in a row; it is not sent again"
+            " (the session reconnects without it)",
+        ) from exc
 
 
 class Requests(SessionState):
@@ -141,7 +155,9 @@ class Requests(SessionState):
         on_result: Callable[[Any], None] | None = None,
     ) -> Any:
         """Send ``event``, return the acknowledgement (``types``, ``match``); ``retry``: again after a
-        reconnect when the connection was lost before the answer came."""
+        reconnect when the connection was lost before the answer came, at most ``_RETRY_BUDGET`` times
+        (a request that is lost with every connection may be what makes the server drop them)."""
+        lost = 0
         while True:
             if self._closed is not None:
                 raise self._closed
@@ -155,19 +171,23 @@ class Requests(SessionState):
             except asyncio.CancelledError:
                 self._waiters.orphan(waiter)  # written before the send was cancelled (see above)
                 raise
-            except ConnectionClosed:
+            except ConnectionClosed as exc:
                 self._waiters.forget(waiter)
+                lost += 1
                 if not (retry and gated and await self._reconnect_follows()):
                     raise
+                _check_budget(event.type, lost, exc)
                 continue
             except BaseException:
                 self._waiters.forget(waiter)
                 raise
             try:
                 return await self._answer(waiter, event.type)
-            except ConnectionClosed:
+            except ConnectionClosed as exc:
+                lost += 1
                 if not (retry and gated and await self._reconnect_follows()):
                     raise
+                _check_budget(event.type, lost, exc)
 
     async def _reconnect_follows(self) -> bool:
         """After a connection failed a request: is a reconnect replacing it?  (The reader decides.)"""
@@ -213,7 +233,8 @@ class Requests(SessionState):
 
         Not bounded while the server is talking: a long response is not a stall.  But an active response
         the server has said nothing about for ``request_timeout`` (not a delta, not anything) is presumed
-        over: the ``response.create`` that follows lets the server judge, and it refuses one that would
+        over (only that response's events count as news; other traffic does not keep it alive): the
+        ``response.create`` that follows lets the server judge, and it refuses one that would
         race (``ServerError``), or stays silent (``RequestTimeoutError``).  No server can hang the caller.
         """
         limit = self._request_timeout
@@ -223,11 +244,11 @@ class Requests(SessionState):
             fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._idle_waiters.append(fut)
             try:
-                async with asyncio.timeout_at(None if limit is None else self._last_event + limit):
+                async with asyncio.timeout_at(None if limit is None else self._response_heard + limit):
                     await fut
             except TimeoutError:
                 assert limit is not None  # no limit, no timeout
-                if asyncio.get_running_loop().time() - self._last_event >= limit:
+                if asyncio.get_running_loop().time() - self._response_heard >= limit:
                     gone = self._book.presume_over()
                     log.warning("responses %s: nothing from the server for %s s", sorted(gone), limit)
             finally:

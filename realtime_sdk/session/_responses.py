@@ -40,7 +40,7 @@ from .._generated import (
     ResponseOutputTextDelta,
 )
 from ..audio import AUDIO_FORMATS, AudioFormat, Encoding, from_wire, sample_rate_of
-from ..errors import ResponseFailedError
+from ..errors import ResponseFailedError, ResponseTimeoutError
 from ..events import AnyServerEvent
 from ..protocol import METADATA_KEY
 from ._streams import EventStream
@@ -87,18 +87,30 @@ class ResponseHandle:
         """Yield this response's events, ``response.created`` to ``response.done`` inclusive."""
         return self._events.__aiter__()
 
-    async def done(self) -> RealtimeResponse:
+    async def done(self, *, timeout: float | None = None) -> RealtimeResponse:  # noqa: ASYNC109
         """Wait for ``response.done``; return the final response (status, output, usage).
 
         Raises ``ResponseFailedError`` when the status is ``failed``, ``ServerError`` when the server refused
-        the ``response.create``, ``ConnectionClosed`` when the connection ended first.
+        the ``response.create``, ``ConnectionClosed`` when the connection ended first, and
+        ``ResponseTimeoutError`` when ``timeout`` seconds pass first (the response goes on).
         """
-        response = await asyncio.shield(self._done)
+        if timeout is None:
+            response = await asyncio.shield(self._done)
+        else:
+            try:
+                response = await asyncio.wait_for(asyncio.shield(self._done), timeout)
+            except TimeoutError:
+                if self._done.done():  # finished just as the time ran out: the answer stands
+                    response = self._done.result()
+                else:
+                    raise ResponseTimeoutError(
+                        f"response {self.id or self.tag[:8]} not done within {timeout} s"
+                    ) from None
         if response.status == "failed":
             raise _failure(response)
         return response
 
-    async def final(self) -> ResponseHandle:
+    async def final(self, *, timeout: float | None = None) -> ResponseHandle:  # noqa: ASYNC109
         """The handle of the chain's final response: the answer after the tools this response called.
 
         When the model calls tools that the SDK runs (or that the app answers with ``send_tool_result``),
@@ -115,26 +127,43 @@ class ResponseHandle:
         its outputs.  A response lost with a dropped connection raises ``ConnectionClosed`` even when a
         reconnect answers its calls.
         """
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
         handle = self
         while True:
-            await handle.done()
-            following = await asyncio.shield(handle._next)
+            left = None if deadline is None else max(0.0, deadline - loop.time())
+            await handle.done(timeout=left)
+            if handle._next.done():
+                following = handle._next.result()
+            else:
+                left = None if deadline is None else max(0.0, deadline - loop.time())
+                try:
+                    following = await asyncio.wait_for(asyncio.shield(handle._next), left)
+                except TimeoutError:
+                    if not handle._next.done():
+                        raise ResponseTimeoutError(f"chain not final within {timeout} s") from None
+                    following = handle._next.result()
             if following is None:
                 return handle
             handle = following
 
-    async def text(self) -> str:
+    async def text(self, *, timeout: float | None = None) -> str:  # noqa: ASYNC109
         """The response's text: the output text, or for an audio response the transcript of its audio."""
-        await self.done()
+        await self.done(timeout=timeout)
         return "".join(self._text) if self._text else "".join(self._transcript)
 
-    async def transcript(self) -> str:
+    async def transcript(self, *, timeout: float | None = None) -> str:  # noqa: ASYNC109
         """The transcript of the response's audio."""
-        await self.done()
+        await self.done(timeout=timeout)
         return "".join(self._transcript)
 
     async def audio(
-        self, *, sample_rate: int | None = None, encoding: Encoding = "pcm16", channels: int = 1
+        self,
+        *,
+        sample_rate: int | None = None,
+        encoding: Encoding = "pcm16",
+        channels: int = 1,
+        timeout: float | None = None,  # noqa: ASYNC109 - ends the wait, not the response
     ) -> bytes:
         """All of the response's audio, once it is done.
 
@@ -142,9 +171,9 @@ class ResponseHandle:
         ``sample_rate`` (and ``encoding``, ``channels``): converted to that, each part resampled on its own and
         the parts joined in the order their audio began.  Without ``sample_rate`` a G.711 ``encoding`` is
         8 kHz and a linear one keeps the wire format's rate.  Audio received after an interruption is
-        included; use ``session.output_audio()`` for what should be played.
+        included; use ``session.output_audio()`` for what should be played.  ``timeout`` as in ``done()``.
         """
-        await self.done()
+        await self.done(timeout=timeout)
         if sample_rate is None and encoding == "pcm16" and channels == 1:
             return b"".join(self._audio)
         fmt = getattr(getattr(getattr(self.response, "audio", None), "output", None), "format", None)

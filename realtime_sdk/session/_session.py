@@ -234,7 +234,7 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         self._closing = False
         self._ready = None
         self._close_reason = ""
-        self._last_event = 0.0
+        self._response_heard = 0.0
         self._ids = itertools.count(1)
         self._id_prefix = f"sdk_{secrets.token_hex(4)}_"
         self._events = EventStream(max_queued_events, name="session events")
@@ -338,7 +338,11 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
             code = ws.close_code if ws is not None else None
             self._shutdown(ConnectionClosed(code, self._close_reason or "closed by the client"))
         if reader is not None and reader is not asyncio.current_task():
-            await reader
+            # Waited for, not awaited: a reader cancelled by an earlier, cancelled close() is not this
+            # close()'s cancellation (only a cancellation of this task propagates, from the wait).
+            await asyncio.wait({reader})
+            if not reader.cancelled() and reader.exception() is not None:
+                log.debug("the reader ended with an error", exc_info=reader.exception())
         await self._tools.aclose()
         await self._handlers.finish(self._close_timeout)
         if self._own_http and self._http is not None:

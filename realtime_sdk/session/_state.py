@@ -70,8 +70,8 @@ class SessionState:
     _close_reason: str
     _record_to: str | os.PathLike[str] | Recorder | None
     _recorder: Recorder | None
-    _last_event: float
-    """``loop.time()`` when the server last sent anything (stall detection, ``_requests._wait_idle``)."""
+    _response_heard: float
+    """``loop.time()`` when the server last sent an event of a response (stall detection, ``_wait_idle``)."""
 
     # -- the session's life --
     _closed: RealtimeError | None

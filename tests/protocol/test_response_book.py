@@ -22,8 +22,11 @@ def created(rid: str | None, tag: str | None = None, **response: Any) -> Respons
     return event
 
 
-def done(rid: str, status: str = "completed") -> ResponseDone:
-    raw = {"type": "response.done", "event_id": "e2", "response": {"id": rid, "status": status}}
+def done(rid: str, tag: str | None = None, status: str = "completed") -> ResponseDone:
+    body: dict[str, Any] = {"id": rid, "status": status}
+    if tag is not None:
+        body["metadata"] = {METADATA_KEY: tag}
+    raw = {"type": "response.done", "event_id": "e2", "response": body}
     event = decode(msgspec.json.encode(raw))
     assert isinstance(event, ResponseDone)
     return event
@@ -48,7 +51,7 @@ def test_an_expected_tag_binds_to_the_servers_id_and_routes_until_done() -> None
     book = ResponseBook()
     book.expect("t1", out_of_band=False)
     assert book.receive(created("resp_1", "t1")) == Started("t1", "resp_1", "t1", out_of_band=False)
-    assert book.active == {"resp_1"} and book.key_of("resp_1") == "t1"
+    assert book.active == {"t1"} and book.is_active("resp_1") and book.key_of("resp_1") == "t1"
     assert book.receive(delta("resp_1")) == Routed("t1")
     assert book.receive(done("resp_1")) == Ended("t1", idle=True)
     assert book.active == frozenset() and book.key_of("resp_1") is None
@@ -60,7 +63,7 @@ def test_a_response_the_server_started_is_keyed_by_its_id_and_counts_as_active()
     assert book.receive(created("resp_vad")) == Started("resp_vad", "resp_vad", None, out_of_band=False)
     assert book.is_active("resp_vad")
     assert book.receive(delta("resp_vad")) == Routed("resp_vad")
-    assert book.receive(done("resp_vad", "cancelled")) == Ended("resp_vad", idle=True)
+    assert book.receive(done("resp_vad", status="cancelled")) == Ended("resp_vad", idle=True)
 
 
 def test_an_out_of_band_response_never_holds_the_conversation() -> None:
@@ -102,6 +105,8 @@ def test_a_nameless_response_is_bound_only_when_it_answers_a_tag() -> None:
     assert book.receive(created(None)) is None
     book.expect("t", out_of_band=False)
     assert book.receive(created(None, "t")) == Started("t", None, "t", out_of_band=False)
+    assert book.active == frozenset({"t"})  # it runs in the conversation, nameless or not
+    assert book.receive(done("resp_x", "t")) == Ended("t", idle=True)  # found by the echoed tag
     assert book.active == frozenset()
 
 
@@ -119,3 +124,19 @@ def test_a_quiet_server_and_a_lost_connection_clear_what_they_must() -> None:
     book.connection_lost()
     assert book.receive(delta("a")) is None
     assert book.receive(created("b", "t")) == Started("b", "b", None, out_of_band=False)
+
+
+def test_done_under_another_id_ends_the_response_its_tag_names() -> None:
+    book = ResponseBook()
+    book.expect("t", out_of_band=False)
+    assert book.receive(created("resp_1", "t")) == Started("t", "resp_1", "t", out_of_band=False)
+    assert book.receive(done("resp_2", "t")) == Ended("t", idle=True)
+    assert book.key_of("resp_1") is None  # nothing stays bound to the ended response
+    assert book.receive(delta("resp_1")) is None
+
+
+def test_an_untagged_done_under_an_unknown_id_ends_nothing() -> None:
+    book = ResponseBook()
+    assert book.receive(created("resp_1")) == Started("resp_1", "resp_1", None, out_of_band=False)
+    assert book.receive(done("resp_2")) == Ended(None, idle=False)
+    assert book.active == frozenset({"resp_1"})
