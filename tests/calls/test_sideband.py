@@ -4,12 +4,15 @@ no session.created, no audio deltas (output_audio_buffer.started / stopped inste
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 
 import pytest
 
 from realtime_sdk import AudioOnCallError, RealtimeError, RealtimeSession, events
+from realtime_sdk.conversation import Conversation
 from realtime_sdk.server import LocalRealtimeServer
+from realtime_sdk.session._call_audio import CallAudio
 
 KEY = "sk-local-test"
 CALL = "rtc_sideband_test"
@@ -116,3 +119,132 @@ async def test_nothing_is_cut_once_the_call_played_the_reply(server: LocalRealti
         assert stopped.response_id == handle.id
         assert await s.interrupt() == []
         assert "output_audio_buffer.clear" not in [e.type for e in server.connections[0].received]
+
+
+# -- the call's playback clock, without a socket ---------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _response_with_audio_items(conversation: Conversation, response_id: str, count: int) -> None:
+    """What a sideband sees of a response speaking ``count`` messages: items and parts, no audio deltas."""
+    conversation.receive(
+        events.decode(
+            json.dumps(
+                {
+                    "type": "response.created",
+                    "event_id": "e0",
+                    "response": {"id": response_id, "status": "in_progress"},
+                }
+            ).encode()
+        )
+    )
+    for n in range(count):
+        item = {
+            "id": f"item_{n}",
+            "type": "message",
+            "role": "assistant",
+            "status": "in_progress",
+            "content": [],
+        }
+        for frame in (
+            {"type": "conversation.item.added", "event_id": f"a{n}", "previous_item_id": None, "item": item},
+            {
+                "type": "response.output_item.added",
+                "event_id": f"o{n}",
+                "response_id": response_id,
+                "output_index": n,
+                "item": item,
+            },
+            {
+                "type": "response.content_part.added",
+                "event_id": f"p{n}",
+                "response_id": response_id,
+                "item_id": f"item_{n}",
+                "output_index": n,
+                "content_index": 0,
+                "part": {"type": "audio", "transcript": ""},
+            },
+        ):
+            conversation.receive(events.decode(json.dumps(frame).encode()))
+
+
+def _started(response_id: str) -> events.AnyServerEvent:
+    frame = {"type": "output_audio_buffer.started", "event_id": "s", "response_id": response_id}
+    return events.decode(json.dumps(frame).encode())
+
+
+def test_the_clock_runs_from_started_and_stops_at_stopped_or_cleared() -> None:
+    clock = Clock()
+    audio = CallAudio(clock)
+    audio.on_event(_started("resp_1"))
+    clock.now += 0.75
+    assert audio.playing == "resp_1" and audio.heard_ms("resp_1") == pytest.approx(750)
+    audio.on_event(
+        events.decode(b'{"type":"output_audio_buffer.stopped","event_id":"x","response_id":"resp_1"}')
+    )
+    assert audio.playing is None and audio.heard_ms("resp_1") is None
+    audio.on_event(_started("resp_2"))
+    audio.on_event(
+        events.decode(b'{"type":"output_audio_buffer.cleared","event_id":"y","response_id":"resp_2"}')
+    )
+    assert audio.playing is None
+
+
+def test_one_audio_item_is_truncated_at_the_clock() -> None:
+    clock = Clock()
+    audio, conversation = CallAudio(clock), Conversation()
+    _response_with_audio_items(conversation, "resp_1", 1)
+    audio.on_event(_started("resp_1"))
+    clock.now += 1.2345
+    sent, marker = audio.cut(conversation, cancel=None, send=True)
+    assert [e.type for e in sent] == [
+        "response.cancel",
+        "output_audio_buffer.clear",
+        "conversation.item.truncate",
+    ]
+    truncate = sent[2]
+    assert isinstance(truncate, events.ConversationItemTruncate)
+    assert (truncate.item_id, truncate.content_index, truncate.audio_end_ms) == ("item_0", 0, 1234)
+    assert (marker.response_id, marker.item_id, marker.audio_end_ms) == ("resp_1", "item_0", 1234)
+    assert audio.playing is None
+
+
+def test_with_two_audio_items_the_time_cannot_be_split_so_nothing_is_truncated() -> None:
+    clock = Clock()
+    audio, conversation = CallAudio(clock), Conversation()
+    _response_with_audio_items(conversation, "resp_1", 2)
+    audio.on_event(_started("resp_1"))
+    clock.now += 3.0
+    sent, marker = audio.cut(conversation, cancel=None, send=True)
+    assert [e.type for e in sent] == ["response.cancel", "output_audio_buffer.clear"]
+    assert marker.item_id is None
+
+
+def test_a_vad_interruption_on_the_call_sends_nothing() -> None:
+    clock = Clock()
+    audio, conversation = CallAudio(clock), Conversation()
+    _response_with_audio_items(conversation, "resp_1", 1)
+    audio.on_event(_started("resp_1"))
+    clock.now += 0.5
+    sent, marker = audio.cut(conversation, cancel=None, send=False)
+    assert sent == []
+    assert marker.response_id == "resp_1"
+
+
+async def test_say_reaches_only_the_calls_open_sidebands(server: LocalRealtimeServer) -> None:
+    assert server.call_control.say("rtc_nobody", "Hello?") == 0
+    async with asyncio.timeout(10), RealtimeSession.attach(CALL, KEY, base_url=server.url) as s:
+        it = aiter(s)
+        assert server.call_control.say(CALL, "Hello?") == 1
+        added = await _next(it, "conversation.item.added")
+        assert isinstance(added, events.ConversationItemAdded)
+        assert added.item.role == "user"
+        done = await _next(it, "response.done")
+        assert isinstance(done, events.ResponseDone) and done.response.status == "completed"
