@@ -290,6 +290,10 @@ async def test_attach_by_call_id(server: LocalRealtimeServer) -> None:
         assert "model" not in query
         assert conn.received == []
         assert s.server_session is None
+        # Asking with nothing to change fetches the session (there was no session.created to tell it).
+        fetched = await s.update_session()
+        assert isinstance(fetched.id, str) and fetched.id.startswith("sess_u0_")
+        assert s.server_session is not None and s.server_session.id == fetched.id
         # update_session works on it: the sideband's session id is the service's sess_u0_ kind.
         updated = await s.update_session(instructions="Greet the caller.")
         assert updated.instructions == "Greet the caller."
