@@ -11,6 +11,7 @@
 from . import errors, events, types
 from .conversation import text_message
 from .errors import (
+    AudioOnCallError,
     AuthenticationError,
     ConfigurationError,
     ConnectError,
@@ -69,6 +70,7 @@ __all__ = [
     "AudioConfiguration",
     "AudioInput",
     "AudioInterrupted",
+    "AudioOnCallError",
     "AudioOutput",
     "AuthenticationError",
     "ClientSecret",

@@ -20,6 +20,7 @@
     ├── ResponseActiveError        ``create_response(on_active="raise")`` while a response is active
     ├── ResponseChainError         ``handle.final()``: tools were called and no follow-up was asked for
     ├── EventsDroppedError         an event stream nobody was reading overflowed (``dropped``)
+    ├── AudioOnCallError           ``output_audio()`` on a sideband: the audio travels over the call
     ├── WebhookVerificationError   a webhook whose signature, timestamp or body does not check out
     └── ServerError                the server answered a request with an ``error`` event
         ├── ResponseFailedError    a response ended with status ``failed`` (``response``)
@@ -239,6 +240,14 @@ class EventsDroppedError(RealtimeError):
             f"{dropped} events were not buffered: the stream was full and nothing was iterating it"
         )
         self.dropped = dropped
+
+
+class AudioOnCallError(RealtimeError):
+    """The session is a sideband of a SIP or WebRTC call (``RealtimeSession.attach``): the assistant's
+    audio goes to the caller over the call, never over this websocket, so there is none to stream here.
+
+    Follow the call's audio with ``output_audio_buffer.started`` / ``.stopped`` events instead.
+    """
 
 
 class WebhookVerificationError(RealtimeError):

@@ -12,7 +12,8 @@ There is no SIP trunk: a test makes a phone call ring with ``ring(webhook_url)``
 ``status`` (in the server's shared ``calls`` registry): ``incoming`` → ``accepted`` (a WebRTC call starts
 here) → ``ended`` (hangup) or ``referred`` (refer); ``incoming`` → ``rejected``.  Hangup and refer close
 the call's sideband websockets (the caller has left this session).  ``send_dtmf`` makes the
-caller press keys: ``input_audio_buffer.dtmf_event_received`` on every sideband of the call.
+caller press keys: ``input_audio_buffer.dtmf_event_received`` on every sideband of the call; ``say`` makes
+the caller speak (a user message, then the answer, as server VAD would start it).
 
 The real service's wording of these HTTP errors is not recorded; the shape (type, code, param) is kept.
 """
@@ -34,9 +35,12 @@ import msgspec
 from aiohttp import web
 
 from .._generated import (
+    ConversationItemCreate,
     InputAudioBufferDtmfEventReceived,
     RealtimeCallReferRequest,
     RealtimeCallRejectRequest,
+    RealtimeConversationItemMessage,
+    RealtimeConversationItemMessageContentItem,
     RealtimeSessionCreateRequestGA,
 )
 from ._call_state import CallState
@@ -123,6 +127,23 @@ class CallControl:
         for conn in targets:
             for digit in digits:
                 conn.send(InputAudioBufferDtmfEventReceived(event=digit, received_at=int(time.time())))
+        return len(targets)
+
+    def say(self, call_id: str, text: str) -> int:
+        """The caller says ``text``: on each open sideband, a user message and the answer to it.
+
+        The answer starts as server VAD with ``create_response`` starts one at the end of a turn.  No audio
+        travels on the local call, so the words arrive as the message's text (``input_text``).  Returns
+        the number of sidebands that heard it."""
+        targets = self._sidebands(call_id)
+        for conn in targets:
+            item = RealtimeConversationItemMessage(
+                id=new_id("item"),
+                role="user",
+                content=[RealtimeConversationItemMessageContentItem(type="input_text", text=text)],
+            )
+            conn.protocol.handle(ConversationItemCreate(item=item))
+            conn.protocol.auto_response()
         return len(targets)
 
     # -- routes --------------------------------------------------------------------------------

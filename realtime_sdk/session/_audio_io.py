@@ -13,7 +13,8 @@ docstring has the rules: ``audio_end_ms`` = what was heard, never more than rece
 1 ms or after a part fully played, ``response.cancel`` only when the server VAD will not cancel); every
 stream drops its queued audio and queues an :class:`~realtime_sdk._audio_out.AudioInterrupted` marker;
 ``on_interrupt`` callbacks run; later audio of the interrupted response is dropped on arrival.  Then the
-events are sent, in order.  From the reader the sends are fire-and-forget (a reader cannot wait for its own
+events are sent, in order.  On a sideband, while the call plays a response, ``_call_audio.py`` decides
+instead (``output_audio_buffer.clear`` and a truncate at the call's playback clock).  From the reader the sends are fire-and-forget (a reader cannot wait for its own
 acknowledgements); their errors, if any, would arrive as ``error`` events like any other.
 
 The local transcript is cut by the conversation: to the proportion of audio heard, back to a word
@@ -44,6 +45,7 @@ from ..errors import ConfigurationError, ConnectionClosed, RealtimeError
 from ..events import AnyServerEvent, ClientEvent
 from ._audio_out import AudioInterrupted, OutputAudioStream, PlaybackTracker
 from ._audio_send import DEFAULT_CHUNK_MS, AudioSender
+from ._call_audio import CallAudio
 
 if TYPE_CHECKING:
     from .._generated import InputAudioBufferCommitted, RealtimeResponseCreateParams
@@ -106,6 +108,8 @@ class AudioIO:
         self._formats: dict[str, AudioFormat] = {}
         self._cut_responses: set[str] = set()
         self._closed: BaseException | None = None
+        self.call = CallAudio()
+        """On a sideband: the call's playback clock, from ``output_audio_buffer.*`` (``_call_audio.py``)."""
 
     # -- formats -----------------------------------------------------------------------------------
 
@@ -167,6 +171,7 @@ class AudioIO:
 
     async def on_event(self, event: AnyServerEvent) -> None:
         """Called by the reader for every event, after the conversation has applied it."""
+        self.call.on_event(event)
         if isinstance(event, ResponseOutputAudioDelta):
             if event.response_id in self._cut_responses or not event.delta:
                 return
@@ -196,10 +201,21 @@ class AudioIO:
     # -- interruption ------------------------------------------------------------------------------
 
     def cut(
-        self, played_ms: Mapping[str, float] | None = None, cancel: bool | None = None
+        self,
+        played_ms: Mapping[str, float] | None = None,
+        cancel: bool | None = None,
+        *,
+        from_reader: bool = False,
     ) -> tuple[list[ClientEvent], AudioInterrupted | None]:
         """The synchronous part of an interruption: state, streams and callbacks; returns what to send."""
         conversation = self._session.conversation
+        if self.call.playing is not None:  # a sideband: the audio plays on the call, not through streams
+            events, marker = self.call.cut(conversation, cancel=cancel, send=not from_reader)
+            if marker.response_id is not None:
+                self._cut_responses.add(marker.response_id)
+            for callback in self._callbacks:
+                self._session._handlers._run(callback, (marker,))
+            return events, marker
         for tracker in list(self._trackers):
             tracker.sync()
         active = conversation.active_response
@@ -237,7 +253,7 @@ class AudioIO:
         cancel: bool | None = None,
         from_reader: bool = False,
     ) -> list[ClientEvent]:
-        events, _ = self.cut(played_ms, cancel)
+        events, _ = self.cut(played_ms, cancel, from_reader=from_reader)
         for event in events:
             try:
                 await self._session.send(event)

@@ -94,6 +94,12 @@ class Endpoint:
     has_credential: bool = False
     kind: Literal["openai", "azure"] = "openai"
 
+    @property
+    def sideband(self) -> bool:
+        """A connection to a SIP or WebRTC call (``?call_id=``): the call carries the audio, and the
+        service sends no ``session.created`` (the session exists already)."""
+        return "call_id" in self.url.query
+
     @classmethod
     def openai(
         cls,

@@ -45,7 +45,13 @@ log = logging.getLogger("realtime_sdk")
 
 class Reader(SessionState):
     async def _open(self) -> None:
-        """A new websocket and its reader; returns once ``session.created`` arrived on it."""
+        """A new websocket and its reader; returns once ``session.created`` arrived on it.
+
+        A sideband (``?call_id=``) joins a session that exists already: the service sends no
+        ``session.created`` there (recorded traffic; the ids start ``sess_u0_``), so it is open once the
+        handshake is done.  Its configured ``session.update``, confirmed by ``session.updated``, is then
+        what makes it ready (``connect``).
+        """
         assert self._http is not None
         self._ws = await open_websocket(
             self._http,
@@ -56,6 +62,9 @@ class Reader(SessionState):
             ws_close_timeout=self._close_timeout,
         )
         self._response_heard = asyncio.get_running_loop().time()
+        if self._endpoint.sideband:
+            self._reader = asyncio.create_task(self._read(self._ws), name="realtime_sdk reader")
+            return
         created = self._waiters.expect(("session.created",))
         self._reader = asyncio.create_task(self._read(self._ws), name="realtime_sdk reader")
         try:

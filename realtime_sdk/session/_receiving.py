@@ -15,6 +15,7 @@ from typing import Any, TypeVar, overload
 
 from msgspec import UNSET
 
+from .._generated import InputAudioBufferDtmfEventReceived
 from ..errors import ConfigurationError
 from ..events import AnyServerEvent
 from ..local_events import SessionEvent
@@ -27,6 +28,7 @@ __all__ = ["Receiving"]
 E = TypeVar("E")
 R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
+DtmfHandler = TypeVar("DtmfHandler", bound=Callable[[str, int], object])
 
 
 class Receiving(SessionState):
@@ -65,6 +67,22 @@ class Receiving(SessionState):
 
     def off(self, event_type: type[Any] | str, handler: Callable[..., Any]) -> None:
         self._handlers.remove(handler_key(event_type), handler)
+
+    def on_dtmf(self, handler: DtmfHandler) -> DtmfHandler:
+        """Decorator: ``handler(digit, received_at)`` for each key the caller presses on a phone call.
+
+        ``digit`` is the keypad key (``"0"``-``"9"``, ``"*"``, ``"#"``, ``"A"``-``"D"``), ``received_at`` the
+        Unix time (seconds) the service received it.  Sync, or async (run as a task).  The event itself,
+        ``InputAudioBufferDtmfEventReceived``, also reaches ``session.on(...)`` and ``async for``.
+        """
+
+        def press(event: object) -> object:
+            if not isinstance(event, InputAudioBufferDtmfEventReceived):
+                return None  # a drifted event (UnknownServerEvent): no digit to hand over
+            return handler(event.event, event.received_at)
+
+        self._handlers.add("input_audio_buffer.dtmf_event_received", press)
+        return handler
 
     def on_conversation_item_created(self, handler: ItemHandler) -> ItemHandler:
         """Decorator: ``handler(session, item_id, item)`` once per new item (``conversation.item.added``)."""

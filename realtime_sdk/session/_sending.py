@@ -44,7 +44,7 @@ from .._generated import (
     SessionUpdated,
 )
 from ..conversation import text_message
-from ..errors import RealtimeError, ResponseActiveError, ServerError
+from ..errors import ResponseActiveError, ServerError
 from ..events import ClientEvent
 from ..tools import ToolCall, ToolRegistry
 from ..types import ServerSession
@@ -79,9 +79,11 @@ class Sending(Requests):
         target = _config.normalise(_config.merge(self._config, _config.normalise(update)))
         delta = _config.diff(self._config, target)
         if delta is None:
-            if self.server_session is None:  # pragma: no cover - connect() always sets it
-                raise RealtimeError("no session yet")
-            return self.server_session
+            if self.server_session is not None:
+                return self.server_session
+            # A sideband with nothing configured yet: no session.created told us the session, so ask
+            # (an update that changes nothing is answered with session.updated all the same).
+            delta = _config.normalise(RealtimeSessionCreateRequestGA())
 
         def confirmed(_: Any) -> None:
             # Merge the delta, not the target: another update may have been confirmed in between.

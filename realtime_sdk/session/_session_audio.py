@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from .._audio_formats import default_sample_rate
 from ..audio import AudioChunk, Encoding, Quality
+from ..errors import AudioOnCallError
 from ..events import ClientEvent
 from ._audio_io import AudioHost, InterruptCallback, PushToTalk
 from ._audio_out import OutputAudioStream, PlaybackTracker
@@ -75,7 +76,16 @@ class SessionAudio(SessionState):
         reports playback (from any thread) so that interruptions truncate at what was heard.  Create it
         before the response starts: a stream only sees audio that arrives after it was made.  Unread audio
         waits in the stream (never blocking the reader); ``close()`` it, or leave ``async with``, when done.
+
+        Raises ``AudioOnCallError`` on a sideband (``attach``): the call carries that audio, not the
+        websocket.
         """
+        if self._endpoint.sideband:
+            raise AudioOnCallError(
+                "this session is attached to a call: the assistant's audio travels over the call (SIP or "
+                "WebRTC), not over this websocket, so there is no audio to stream here; follow it with "
+                "the output_audio_buffer.started / output_audio_buffer.stopped events"
+            )
         rate = default_sample_rate(sample_rate, encoding)
         return self._audio_io.output_stream(rate, encoding, channels, quality)
 
@@ -100,6 +110,8 @@ class SessionAudio(SessionState):
         ``response.cancel`` (unless server VAD cancels by itself; ``cancel`` forces it either way),
         ``conversation.item.truncate`` at what was heard and deletes of parts nobody heard are sent.
         Server VAD's ``speech_started`` does the same by itself when ``interrupt_response`` is on.
+        On a sideband, while the call plays a response: ``response.cancel`` if it is still generating,
+        ``output_audio_buffer.clear``, and a truncate at the time the call has played it.
         """
         return await self._audio_io.interrupt(played_ms, cancel=cancel)
 

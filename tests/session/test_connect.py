@@ -281,15 +281,37 @@ def test_azure_refuses_key_over_plain_http_off_loopback() -> None:
     assert SECRET not in repr(s)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a sideband gets no session.created (as on the real service); attach still waits for one",
-)
 async def test_attach_by_call_id(server: LocalRealtimeServer) -> None:
-    async with asyncio.timeout(10), RealtimeSession.attach("rtc_123", KEY, base_url=server.url):
-        query = server.connections[0].request.query
+    # Nothing to configure: ready at the handshake (the sideband gets no session.created to wait for).
+    async with asyncio.timeout(10), RealtimeSession.attach("rtc_123", KEY, base_url=server.url) as s:
+        conn = server.connections[0]
+        query = conn.request.query
         assert query["call_id"] == "rtc_123"
         assert "model" not in query
+        assert conn.received == []
+        assert s.server_session is None
+        # Asking with nothing to change fetches the session (there was no session.created to tell it).
+        fetched = await s.update_session()
+        assert isinstance(fetched.id, str) and fetched.id.startswith("sess_u0_")
+        assert s.server_session is not None and s.server_session.id == fetched.id
+        # update_session works on it: the sideband's session id is the service's sess_u0_ kind.
+        updated = await s.update_session(instructions="Greet the caller.")
+        assert updated.instructions == "Greet the caller."
+        assert isinstance(updated.id, str) and updated.id.startswith("sess_u0_")
+        assert conn.session.instructions == "Greet the caller."
+
+
+async def test_attach_is_ready_once_its_update_is_confirmed(server: LocalRealtimeServer) -> None:
+    props = SessionProperties(instructions="Take a message.")
+    attach = RealtimeSession.attach("rtc_456", KEY, base_url=server.url, session_properties=props)
+    async with asyncio.timeout(10), attach as s:
+        conn = server.connections[0]
+        assert [e.type for e in conn.received] == ["session.update"]
+        assert s.server_session is not None and s.server_session.instructions == "Take a message."
+        first = await anext(aiter(s))
+        assert first.type == "session.updated"  # the first event: no session.created came before it
+        await s.update_session(max_output_tokens=200)
+        assert conn.session.max_output_tokens == 200
 
 
 async def test_client_secret_round_trip(server: LocalRealtimeServer) -> None:
