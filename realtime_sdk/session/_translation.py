@@ -460,8 +460,10 @@ class TranslationSession:
                 continue
             self._silent = True
             try:
-                # Through the sender: it completes a partial frame the app left first, in order.
-                await self._sender.send(_SILENCE, _RATE, 1, "pcm16")
+                if self._sender.paused:  # pausing dropped any partial frame: whole frames of silence
+                    await self._append(_SILENCE, silence=True)
+                else:  # through the sender: it completes a partial frame the app left first, in order
+                    await self._sender.send(_SILENCE, _RATE, 1, "pcm16")
             except RealtimeError as exc:
                 log.debug("keep-alive silence stopped: %s", exc)
                 return
