@@ -181,6 +181,8 @@ class TranslationConnection:
         self.received_bytes = 0
         self.received_silence_ms = 0.0
         self.frames_translated = 0
+        self.utterances = 0
+        """Utterances transcribed so far (runs of frames with sound)."""
         self.closed = asyncio.Event()
         self._config = config
         self._server = server
@@ -339,15 +341,18 @@ class TranslationConnection:
 
     async def _transcript(self, pcm: bytes) -> None:
         text = await self._server.model.transcribe(pcm, new_id("item"))
+        # A later utterance continues the running transcripts: a space keeps it from gluing onto the last word.
+        lead = " " if self.utterances else ""
+        self.utterances += 1
         audio = self._config["audio"]
         if audio["input"]["transcription"] is not None:
-            for word in _WORDS.findall(text):
+            for word in _WORDS.findall(lead + text):
                 self.send(
                     TranslationSessionInputTranscriptDelta(
                         event_id=new_id("event"), delta=word, elapsed_ms=self._elapsed
                     )
                 )
-        for word in _WORDS.findall(f"[{audio['output']['language']}] {text}"):
+        for word in _WORDS.findall(f"{lead}[{audio['output']['language']}] {text}"):
             self.send(
                 TranslationSessionOutputTranscriptDelta(
                     event_id=new_id("event"), delta=word, elapsed_ms=self._elapsed

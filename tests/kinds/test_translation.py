@@ -41,8 +41,8 @@ async def test_the_sample_streamed_then_closed_gives_translated_audio_at_the_rat
     None
 ):
     pcm, rate, _ = audio.read_wav(audio.sample_wav_path())  # 16 kHz mono
-    heard = "Hello! What is the weather like in Paris today?"
-    async with LocalRealtimeServer(model=EchoModel([heard, heard]), pace_audio=True) as srv:
+    first, second = "Hello!", "What is the weather like in Paris today?"
+    async with LocalRealtimeServer(model=EchoModel([first, second]), pace_audio=True) as srv:
         t = TranslationSession(
             **srv.session_options(), output_language="fr", input_transcription="gpt-realtime-whisper"
         )
@@ -66,7 +66,7 @@ async def test_the_sample_streamed_then_closed_gives_translated_audio_at_the_rat
     updates = await all_transcripts(t)
     finals = {u.source: u.text for u in updates if u.final}
     # The sample holds two utterances (a pause between): each transcribed, each "translated" with a tag.
-    assert finals == {"input": heard * 2, "output": f"[fr] {heard}" * 2}
+    assert finals == {"input": f"{first} {second}", "output": f"[fr] {first} [fr] {second}"}
     for source in ("input", "output"):
         pieces = [u for u in updates if u.source == source and not u.final]
         assert "".join(u.delta for u in pieces) == finals[source]
