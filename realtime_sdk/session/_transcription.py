@@ -259,6 +259,7 @@ class TranscriptionSession:
 
     @property
     def closed(self) -> bool:
+        """Whether the session has ended (closed, or its connection lost for good)."""
         return self._edge.closed
 
     @property
@@ -288,10 +289,12 @@ class TranscriptionSession:
         self._edge.pause_audio()
 
     def resume_audio(self) -> None:
+        """Unmute ``send_audio`` after ``pause_audio``."""
         self._edge.resume_audio()
 
     @property
     def audio_paused(self) -> bool:
+        """Whether ``send_audio`` drops its input (``start_audio_paused``, ``pause_audio``)."""
         return self._edge.audio_paused
 
     async def commit(self) -> str:

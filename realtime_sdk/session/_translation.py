@@ -359,6 +359,7 @@ class TranslationSession:
 
     @property
     def closed(self) -> bool:
+        """Whether the session has ended (closed, or its connection lost for good)."""
         return self._closed is not None
 
     # -- configuration -----------------------------------------------------------------------------
@@ -426,10 +427,12 @@ class TranslationSession:
         self._sender.reset()
 
     def resume_audio(self) -> None:
+        """Unmute ``send_audio`` after ``pause_audio``."""
         self._sender.paused = False
 
     @property
     def audio_paused(self) -> bool:
+        """Whether ``send_audio`` drops its input (``start_audio_paused``, ``pause_audio``)."""
         return self._sender.paused
 
     async def _append_app(self, chunk: bytes) -> None:
