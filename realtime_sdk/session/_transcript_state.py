@@ -19,9 +19,12 @@ holds one update per delta and one final update per item.  A ``completed`` ends 
 it afterwards is ignored (a ``failed`` after ``completed`` changes nothing; a ``completed`` after a
 ``failed`` is the better news and is passed on).
 
-When a connection is lost, the server forgets every item it had not transcribed yet: their text will
-never come.  ``connection_lost`` ends those items with a typed failure (code ``connection_lost``) so
-that no app waits for them; audio that was sent but not committed is gone with the connection too.
+When a connection is lost, the server forgets every item it had not transcribed yet.  The session
+sends the audio of such an item again on the next connection when it still has it (``recovering``
+starts the item's text over; ``alias`` makes the new connection's item id update the same
+``Transcript``, so the app sees one item id throughout).  ``connection_lost`` ends the others with a
+typed failure (code ``connection_lost``) so that no app waits for them; audio that was sent but not
+committed is gone with the connection.
 """
 
 from __future__ import annotations
@@ -82,6 +85,21 @@ class TranscriptBook:
     def __init__(self) -> None:
         self._items: dict[str, Transcript] = {}
         self._waiting: dict[str, list[asyncio.Future[Transcript]]] = {}
+        self._aliases: dict[str, str] = {}
+
+    def resolve(self, wire_id: str) -> str:
+        """The app's item id for an item id on the wire (they differ for audio sent again)."""
+        return self._aliases.get(wire_id, wire_id)
+
+    def alias(self, wire_id: str, item_id: str) -> None:
+        """Events naming ``wire_id`` update ``item_id``'s transcript."""
+        self._aliases[wire_id] = item_id
+
+    def recovering(self, item_id: str) -> None:
+        """The item's audio is being sent again: its transcript starts over."""
+        current = self._current(item_id)
+        if not current.final:
+            self._set(replace(current, text="", delta="", logprobs=None))
 
     def get(self, item_id: str) -> Transcript | None:
         return self._items.get(item_id)
@@ -89,13 +107,13 @@ class TranscriptBook:
     def observe(self, event: AnyServerEvent) -> Transcript | None:
         """The update ``event`` makes to an item's transcript, if it makes one for the app to see."""
         if isinstance(event, InputAudioBufferSpeechStarted):
-            self._change(event.item_id, audio_start_ms=event.audio_start_ms)
+            self._change(self.resolve(event.item_id), audio_start_ms=event.audio_start_ms)
         elif isinstance(event, InputAudioBufferSpeechStopped):
-            self._change(event.item_id, audio_end_ms=event.audio_end_ms)
+            self._change(self.resolve(event.item_id), audio_end_ms=event.audio_end_ms)
         elif isinstance(event, InputAudioBufferCommitted):
-            self._change(event.item_id, committed=True)
+            self._change(self.resolve(event.item_id), committed=True)
         elif isinstance(event, ConversationItemInputAudioTranscriptionDelta):
-            current = self._current(event.item_id)
+            current = self._current(self.resolve(event.item_id))
             delta = _str(event.delta) or ""
             if current.final or not delta:
                 return None
@@ -104,7 +122,7 @@ class TranscriptBook:
                 logprobs = [*(logprobs or []), *event.logprobs]
             return self._set(replace(current, text=current.text + delta, delta=delta, logprobs=logprobs))
         elif isinstance(event, ConversationItemInputAudioTranscriptionCompleted):
-            current = self._current(event.item_id)
+            current = self._current(self.resolve(event.item_id))
             if current.final and current.error is None:
                 return None
             logprobs = event.logprobs if isinstance(event.logprobs, list) else current.logprobs
@@ -113,13 +131,13 @@ class TranscriptBook:
             update = replace(current, text=text, delta=delta, final=True, logprobs=logprobs, error=None)
             return self._finish(update)
         elif isinstance(event, ConversationItemInputAudioTranscriptionFailed):
-            current = self._current(event.item_id)
+            current = self._current(self.resolve(event.item_id))
             if current.final:
                 return None
             error = event.error
             failure = TranscriptionFailedError(
                 _str(error.message) or "input transcription failed",
-                item_id=event.item_id,
+                item_id=current.item_id,
                 content_index=event.content_index,
                 code=_str(error.code),
                 type=_str(error.type),
@@ -128,12 +146,13 @@ class TranscriptBook:
             return self._finish(replace(current, delta="", final=True, error=failure))
         return None
 
-    def connection_lost(self) -> list[Transcript]:
-        """The connection is gone: every committed item not transcribed yet fails (``connection_lost``).
-        Items that were only being spoken (never committed) are dropped: the server has no item for them."""
+    def connection_lost(self, recovering: frozenset[str] = frozenset()) -> list[Transcript]:
+        """The connection is gone: every committed item not transcribed yet, unless its audio is being
+        sent again (``recovering``), fails (``connection_lost``).  Items that were only being spoken
+        (never committed) are dropped: the server has no item for them."""
         ended: list[Transcript] = []
         for item_id, current in list(self._items.items()):
-            if current.final:
+            if current.final or item_id in recovering:
                 continue
             if not current.committed:
                 del self._items[item_id]
@@ -145,6 +164,13 @@ class TranscriptBook:
             )
             ended.append(self._finish(replace(current, delta="", final=True, error=failure)))
         return ended
+
+    def fail(self, item_id: str, failure: TranscriptionFailedError) -> Transcript | None:
+        """End an item with ``failure`` (unless it is final already); the final update, if any."""
+        current = self._current(item_id)
+        if current.final:
+            return None
+        return self._finish(replace(current, delta="", final=True, error=failure))
 
     async def wait(self, item_id: str, limit: float | None) -> Transcript:
         """The item's final transcript; raises its ``TranscriptionFailedError`` when it failed."""

@@ -20,9 +20,13 @@ models (``gpt-4o-transcribe``, ``gpt-4o-mini-transcribe``, ``whisper-1``...) def
 commits come from the server at each pause.  ``prompt`` is not supported with ``gpt-realtime-whisper``.
 
 A reconnect (``reconnect=ReconnectPolicy(...)``) opens a new server session with the same
-configuration.  Transcripts that arrived stay delivered; an item the old connection committed but had
-not transcribed yet ends with a final update whose ``error.code`` is ``"connection_lost"`` (the server
-forgot it); audio not yet committed is lost with the connection.
+configuration.  The server forgets the items it had committed but not transcribed yet, so the client
+keeps the audio it appended (``_transcript_tape.py``) until each item's transcript is final, and sends the
+audio of those items again on the new connection, each committed by hand with VAD off meanwhile (the
+app's sends wait at the reconnect gate, so nothing interleaves); the new item ids are mapped back, so the
+app sees each item under the id it had.  An item whose audio is no longer kept (``recovery_audio_ms``)
+ends with a final update whose ``error.code`` is ``"connection_lost"``.  Audio sent but not committed
+when the connection was lost is lost with it.
 """
 
 from __future__ import annotations
@@ -30,15 +34,36 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Literal, TypedDict, Unpack
 
 import aiohttp
 import msgspec
 
-from .._generated import RealtimeTranscriptionSessionCreateRequestGA, SessionUpdate, SessionUpdated
+from .._generated import (
+    ConversationItemInputAudioTranscriptionCompleted,
+    ConversationItemInputAudioTranscriptionFailed,
+    InputAudioBufferAppend,
+    InputAudioBufferCleared,
+    InputAudioBufferCommit,
+    InputAudioBufferCommitted,
+    InputAudioBufferSpeechStarted,
+    InputAudioBufferSpeechStopped,
+    RealtimeTranscriptionSessionCreateRequestGA,
+    SessionUpdate,
+    SessionUpdated,
+)
 from ..audio import AudioChunk, Encoding
-from ..errors import ConfigurationError, ConnectionClosed, ConnectTimeoutError, RealtimeError
+from ..audio import bytes_per_ms as audio_bytes_per_ms
+from ..errors import (
+    ConfigurationError,
+    ConnectionClosed,
+    ConnectTimeoutError,
+    RealtimeError,
+    ServerError,
+    TranscriptionFailedError,
+)
 from ..events import AnyServerEvent
 from ..local_events import LocalEvent, Reconnected, SessionEvent
 from ..recording import Recorder
@@ -48,6 +73,7 @@ from ._reconnect import ReconnectPolicy
 from ._session import DEFAULT_URL, RealtimeSession
 from ._streams import EventStream
 from ._transcript_state import Transcript, TranscriptBook
+from ._transcript_tape import AudioTape
 
 __all__ = ["CLIENT_COMMIT_MODELS", "TranscriptionOptions", "TranscriptionSession"]
 
@@ -128,6 +154,20 @@ class _Edge(RealtimeSession):
     _transcript_book: TranscriptBook
     _transcripts: EventStream[Transcript]
     _lost: list[Transcript]
+    _tape: AudioTape
+    _recover: list[tuple[str, bytes]]
+    """Items of a lost connection whose audio goes again on the next one: (app item id, wire audio)."""
+    _recovery_commits: deque[str]
+    """The app item ids of the recovery commits sent and not acknowledged yet, in order."""
+
+    def _init_transcription(self, config: RealtimeTranscriptionSessionCreateRequestGA, maxsize: int) -> None:
+        self._transcription = config
+        self._transcript_book = TranscriptBook()
+        self._transcripts = EventStream(maxsize, name="transcripts")
+        self._lost = []
+        self._tape = AudioTape()
+        self._recover = []
+        self._recovery_commits = deque()
 
     async def connect(self) -> None:
         await super().connect()
@@ -143,25 +183,92 @@ class _Edge(RealtimeSession):
             await self._abort()
             raise
 
-    async def _resend_configuration(self) -> None:
-        updated = await self._request(
-            SessionUpdate(session=self._transcription), ("session.updated",), gated=False
-        )
+    async def _configure(self, config: RealtimeTranscriptionSessionCreateRequestGA) -> None:
+        updated = await self._request(SessionUpdate(session=config), ("session.updated",), gated=False)
         assert isinstance(updated, SessionUpdated)
+
+    async def _resend_configuration(self) -> None:
+        if not self._recover:
+            await self._configure(self._transcription)
+            return
+        # The lost items' audio, each committed by hand (VAD off meanwhile, so that the server cuts it
+        # exactly as before); the app's own sends wait at the reconnect gate until this is done.
+        manual = _without_vad(self._transcription)
+        await self._configure(manual)
+        bytes_per_ms = audio_bytes_per_ms(self._audio_io.input_format())
+        piece = int(1000 * bytes_per_ms)
+        while self._recover:
+            item_id, pcm = self._recover[0]
+            for start in range(0, len(pcm), piece):
+                chunk = pcm[start : start + piece]
+                await self._send(InputAudioBufferAppend(audio=chunk), gated=False)
+                self._tape.appended(chunk, bytes_per_ms)
+            self._tape.commit_sent()
+            self._recovery_commits.append(item_id)
+            try:
+                await self._request(InputAudioBufferCommit(), ("input_audio_buffer.committed",), gated=False)
+            except ServerError as exc:  # too little audio to commit, say: that item cannot be recovered
+                self._tape.commit_refused()
+                if self._recovery_commits and self._recovery_commits[-1] == item_id:
+                    self._recovery_commits.pop()
+                failure = TranscriptionFailedError(exc.message, item_id=item_id, code=exc.code, type=exc.type)
+                update = self._transcript_book.fail(item_id, failure)
+                if update is not None:
+                    self._lost.append(update)
+            self._recover.pop(0)
+        if manual != self._transcription:
+            await self._configure(self._transcription)
 
     async def _create_items(self, events: list[Any], *, gated: bool) -> None:
         # A transcription session has no conversation to restore after a reconnect (nor history).
         return None
 
+    async def append_audio(self, audio: bytes) -> None:
+        await super().append_audio(audio)
+        self._tape.appended(audio, audio_bytes_per_ms(self._audio_io.input_format()))
+
     async def _dispatch(self, event: AnyServerEvent) -> None:
+        if isinstance(event, InputAudioBufferCommitted) and self._recovery_commits:
+            self._transcript_book.alias(event.item_id, self._recovery_commits.popleft())
         await super()._dispatch(event)
+        self._track(event)
         update = self._transcript_book.observe(event)
         if update is not None:
             await self._transcripts.put(update)
 
+    def _track(self, event: AnyServerEvent) -> None:
+        """Where each item's audio lies on the tape (for a reconnect to send it again)."""
+        tape = self._tape
+        if isinstance(event, InputAudioBufferSpeechStarted):
+            tape.speech(event.item_id, start_ms=event.audio_start_ms)
+        elif isinstance(event, InputAudioBufferSpeechStopped):
+            tape.speech(event.item_id, end_ms=event.audio_end_ms)
+        elif isinstance(event, InputAudioBufferCommitted):
+            tape.committed(event.item_id)
+        elif isinstance(event, InputAudioBufferCleared):
+            tape.cleared()
+        elif isinstance(
+            event,
+            ConversationItemInputAudioTranscriptionCompleted | ConversationItemInputAudioTranscriptionFailed,
+        ):
+            tape.done(event.item_id)
+
     def _connection_lost(self, closed: ConnectionClosed) -> tuple[str, ...]:
         lost = super()._connection_lost(closed)
-        self._lost += self._transcript_book.connection_lost()
+        book = self._transcript_book
+        pending = list(self._recover)
+        waiting = {item_id for item_id, _ in pending}
+        self._recovery_commits.clear()
+        for wire_id, pcm in self._tape.lost().items():
+            item_id = book.resolve(wire_id)
+            current = book.get(item_id)
+            if pcm and current is not None and not current.final and item_id not in waiting:
+                pending.append((item_id, pcm))
+                waiting.add(item_id)
+        self._recover = pending
+        self._lost += book.connection_lost(frozenset(waiting))
+        for item_id in waiting:
+            book.recovering(item_id)
         return lost
 
     async def _emit(self, event: LocalEvent) -> None:
@@ -176,6 +283,14 @@ class _Edge(RealtimeSession):
         self._transcript_book.fail_all(exc)
         # Closed by the app: transcripts() ends cleanly once it has read what arrived.
         self._transcripts.close(None if self._closing else exc)
+
+
+def _without_vad(
+    config: RealtimeTranscriptionSessionCreateRequestGA,
+) -> RealtimeTranscriptionSessionCreateRequestGA:
+    body = msgspec.to_builtins(config)
+    body.setdefault("audio", {}).setdefault("input", {})["turn_detection"] = None
+    return msgspec.convert(body, RealtimeTranscriptionSessionCreateRequestGA)
 
 
 class TranscriptionSession:
@@ -200,6 +315,7 @@ class TranscriptionSession:
         noise_reduction: Literal["near_field", "far_field"] | None = None,
         include_logprobs: bool = False,
         input_format: Any = None,
+        recovery_audio_ms: float = 600_000.0,
         base_url: str = DEFAULT_URL,
         query: Mapping[str, str] | None = None,
         **options: Unpack[TranscriptionOptions],
@@ -212,7 +328,8 @@ class TranscriptionSession:
         commits), or a ``TurnDetection`` / dict.  ``noise_reduction``: ``"near_field"`` or ``"far_field"``.
         ``include_logprobs`` adds log probabilities to every ``Transcript``.  ``input_format`` (a
         ``PCMAudioFormat``... or dict) is the wire format ``send_audio`` converts to (24 kHz PCM16 unless
-        given).  ``api_key`` falls back to ``OPENAI_API_KEY``.  The other options are
+        given).  ``recovery_audio_ms`` bounds the audio kept for a reconnect to send again (items whose
+        transcript is not final yet; 0: none is kept).  ``api_key`` falls back to ``OPENAI_API_KEY``.  The other options are
         ``RealtimeSession``'s (``reconnect=``, ``connect_timeout=``, ``start_audio_paused=``...).
         Bad values raise ``ConfigurationError`` here.
         """
@@ -229,10 +346,10 @@ class TranscriptionSession:
         params.setdefault("intent", "transcription")
         edge = _Edge.__new__(_Edge)
         edge._setup(Endpoint.openai(base_url, api_key=api_key, query=params), **options)
-        edge._transcription = config
-        edge._transcript_book = TranscriptBook()
-        edge._transcripts = EventStream(options.get("max_queued_events", 2048), name="transcripts")
-        edge._lost = []
+        if recovery_audio_ms < 0:
+            raise ConfigurationError(f"recovery_audio_ms must not be negative, not {recovery_audio_ms!r}")
+        edge._init_transcription(config, options.get("max_queued_events", 2048))
+        edge._tape.limit_ms = recovery_audio_ms
         self._edge = edge
         self.model = model
         """The transcription model."""
@@ -304,7 +421,14 @@ class TranscriptionSession:
         the server commits at each pause by itself.  Raises ``ServerError`` when the buffer holds too
         little audio (the server's ``input_audio_buffer_commit_empty``).
         """
-        committed = await self._edge.commit_audio()
+        edge = self._edge
+        await edge.flush_audio()
+        edge._tape.commit_sent()  # where this item ends, should it have to be sent again
+        try:
+            committed = await edge.commit_audio()
+        except ServerError:
+            edge._tape.commit_refused()
+            raise
         return committed.item_id
 
     async def clear(self) -> None:

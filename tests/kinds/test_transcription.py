@@ -136,7 +136,7 @@ async def test_a_failed_transcription_is_a_final_update_with_a_typed_error() -> 
     assert good.error is None and good.text == "<0.3 seconds of audio>"
 
 
-async def test_a_reconnect_reconfigures_and_ends_the_lost_item_with_connection_lost() -> None:
+async def test_a_reconnect_sends_a_committed_item_s_audio_again_and_keeps_its_item_id() -> None:
     policy = ReconnectPolicy(base_delay=0, jitter=0)
     async with LocalRealtimeServer() as srv:
         # The first connection drops right after acknowledging the second commit, before its transcript.
@@ -145,24 +145,67 @@ async def test_a_reconnect_reconfigures_and_ends_the_lost_item_with_connection_l
             await t.send_audio(tone(400))
             done = await t.commit()
             assert (await t.transcript(done)).text == "<0.4 seconds of audio>"
-            await t.send_audio(tone(200))
-            lost = await t.commit()
-            with pytest.raises(TranscriptionFailedError) as raised:
-                await t.transcript(lost)
+            await t.send_audio(tone(200, 16_000), sample_rate=16_000)
+            dropped = await t.commit()
+            recovered = await t.transcript(dropped)  # from the new connection, under the same item id
             second = await srv.wait_for_connection(1)
             await t.send_audio(tone(600))
             after = await t.commit()
             updates = await finals(t, 3)
             final_after = await t.transcript(after)
-    assert raised.value.code == "connection_lost" and raised.value.item_id == lost
+    assert recovered.text == "<0.2 seconds of audio>" and recovered.error is None
     by_item = {u.item_id: u for u in updates if u.final}
-    assert list(by_item) == [done, lost, after]  # in order; the lost one is not silently gone
-    assert by_item[lost].error is raised.value
-    assert by_item[done].text == "<0.4 seconds of audio>" and final_after.text == "<0.6 seconds of audio>"
-    # The new connection was configured as a transcription session again (and nothing was "restored").
-    assert [type(e).__name__ for e in second.received][:1] == ["SessionUpdate"]
+    assert list(by_item) == [done, dropped, after]
+    assert final_after.text == "<0.6 seconds of audio>"
+    # On the new connection: VAD stays off (it is already), the 200 ms again, a commit, then the app's audio.
+    kinds = [type(e).__name__ for e in second.received]
+    assert kinds[0] == "SessionUpdate" and kinds.count("InputAudioBufferCommit") == 2
+    resent = b"".join(
+        e.audio for e in second.received[: kinds.index("InputAudioBufferCommit")] if hasattr(e, "audio")
+    )
+    assert len(resent) == 200 * 48
     (update,) = [e for e in second.received if isinstance(e, SessionUpdate)]
     assert isinstance(update.session, TranscriptionSessionProperties)
+
+
+async def test_a_vad_item_lost_with_its_connection_is_sent_again_with_vad_off_then_on() -> None:
+    policy = ReconnectPolicy(base_delay=0, jitter=0)
+    async with LocalRealtimeServer() as srv:
+        srv.drop_after("input_audio_buffer.committed", 1)
+        async with TranscriptionSession(
+            **srv.session_options(), model="gpt-4o-transcribe", reconnect=policy
+        ) as t:
+            await t.send_audio(np.concatenate([silence(500), tone(1000), silence(1000)]))
+            updates = await finals(t, 1)
+            second = await srv.wait_for_connection(1)
+    (final,) = updates[-1:]
+    assert final.final and final.error is None
+    assert final.audio_start_ms is not None and final.audio_end_ms is not None  # from the first connection
+    # The server's item ran from audio_start_ms (prefix padding included) to audio_end_ms: that is resent.
+    seconds = (final.audio_end_ms - final.audio_start_ms) / 1000
+    assert final.text == f"<{seconds:.1f} seconds of audio>"
+    updates_sent = [e for e in second.received if isinstance(e, SessionUpdate)]
+    assert updates_sent[0].session.audio.input.turn_detection is None  # type: ignore[union-attr]
+    assert updates_sent[-1].session.audio.input.turn_detection is not None  # type: ignore[union-attr]
+    assert len(updates_sent) == 2
+
+
+async def test_an_item_whose_audio_is_no_longer_kept_ends_with_connection_lost() -> None:
+    policy = ReconnectPolicy(base_delay=0, jitter=0)
+    async with LocalRealtimeServer() as srv:
+        srv.drop_after("input_audio_buffer.committed", 1)
+        async with TranscriptionSession(**srv.session_options(), reconnect=policy, recovery_audio_ms=0) as t:
+            await t.send_audio(tone(300))
+            lost = await t.commit()
+            with pytest.raises(TranscriptionFailedError) as raised:
+                await t.transcript(lost)
+            await t.send_audio(tone(500))
+            after = await t.commit()
+            updates = await finals(t, 2)
+    assert raised.value.code == "connection_lost" and raised.value.item_id == lost
+    by_item = {u.item_id: u for u in updates if u.final}
+    assert list(by_item) == [lost, after] and by_item[lost].error is raised.value
+    assert by_item[after].text == "<0.5 seconds of audio>"
 
 
 def test_the_document_s_rules_for_gpt_realtime_whisper_are_checked_at_construction() -> None:
