@@ -312,6 +312,17 @@ class TranslationSession:
         Bounded by ``close_timeout``; past it the connection is dropped (``flushed`` stays ``False``).
         Output streams and ``transcripts()`` end once read.  Safe to call twice.
         """
+        try:
+            await self._close()
+        except asyncio.CancelledError:
+            # Cancelled: no goodbye, but nothing may be left behind either.
+            ws = self._ws
+            if ws is not None:
+                abort(ws)
+            self._shutdown(ConnectionClosed(1006, "close() was cancelled"))
+            raise
+
+    async def _close(self) -> None:
         if self._closing:
             await self._finish()
             return
