@@ -40,6 +40,7 @@ from typing import Any, Literal, TypedDict, Unpack
 
 import aiohttp
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from .._generated import (
     ConversationItemInputAudioTranscriptionCompleted,
@@ -333,15 +334,16 @@ class TranscriptionSession:
         ``RealtimeSession``'s (``reconnect=``, ``connect_timeout=``, ``start_audio_paused=``...).
         Bad values raise ``ConfigurationError`` here.
         """
-        config = transcription_config(
-            model=model,
-            language=language,
-            prompt=prompt,
-            turn_detection=turn_detection,
-            noise_reduction=noise_reduction,
-            include_logprobs=include_logprobs,
-            input_format=input_format,
-        )
+        self._settings: dict[str, Any] = {
+            "model": model,
+            "language": language,
+            "prompt": prompt,
+            "turn_detection": turn_detection,
+            "noise_reduction": noise_reduction,
+            "include_logprobs": include_logprobs,
+            "input_format": input_format,
+        }
+        config = transcription_config(**self._settings)
         params = dict(query or {})
         params.setdefault("intent", "transcription")
         edge = _Edge.__new__(_Edge)
@@ -353,11 +355,59 @@ class TranscriptionSession:
         self._edge = edge
         self.model = model
         """The transcription model."""
-        self.commits_by_client = config.audio is not msgspec.UNSET and _turn_detection_off(config)
+        self.commits_by_client = _turn_detection_off(config)
         """Whether the app commits the audio (``commit()``): no server VAD in this configuration."""
 
     def __repr__(self) -> str:
         return f"<TranscriptionSession model={self.model} {self._edge!r}>"
+
+    async def update_session(
+        self,
+        *,
+        model: str | UnsetType = UNSET,
+        language: str | UnsetType | None = UNSET,
+        prompt: str | UnsetType | None = UNSET,
+        turn_detection: Any = UNSET,
+        noise_reduction: Literal["near_field", "far_field"] | UnsetType | None = UNSET,
+        include_logprobs: bool | UnsetType = UNSET,
+    ) -> ServerSession:
+        """Change the configuration (the constructor's arguments of the same names; those not given stay).
+
+        Returns the session as ``session.updated`` confirms it; ``ConfigurationError`` for values the
+        document rules out, ``ServerError`` when the server refuses.  A later reconnect sends the new
+        configuration.
+        """
+        given = {
+            "model": model,
+            "language": language,
+            "prompt": prompt,
+            "turn_detection": turn_detection,
+            "noise_reduction": noise_reduction,
+            "include_logprobs": include_logprobs,
+        }
+        settings = {**self._settings, **{k: v for k, v in given.items() if v is not UNSET}}
+        if (
+            settings["turn_detection"] == "auto"
+            and settings["model"] not in CLIENT_COMMIT_MODELS
+            and self.commits_by_client
+        ):
+            # Leaving a model without VAD: "auto" means the server's VAD, and an update that left
+            # turn_detection out would keep it off.
+            settings["turn_detection"] = {"type": "server_vad"}
+        config = transcription_config(**settings)
+        edge = self._edge
+
+        def confirmed(_: object) -> None:
+            edge._transcription = config
+            self._settings = settings
+            self.model = settings["model"]
+            self.commits_by_client = _turn_detection_off(config)
+
+        updated = await edge._request(
+            SessionUpdate(session=config), ("session.updated",), retry=True, on_result=confirmed
+        )
+        assert isinstance(updated, SessionUpdated)
+        return updated.session
 
     async def __aenter__(self) -> TranscriptionSession:
         await self.connect()

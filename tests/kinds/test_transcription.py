@@ -231,3 +231,24 @@ async def test_transcripts_end_on_close_and_raise_when_the_server_goes() -> None
                 async with asyncio.timeout(5):
                     async for _ in t.transcripts():
                         pass
+
+
+async def test_update_session_changes_the_configuration_and_a_reconnect_keeps_the_change() -> None:
+    policy = ReconnectPolicy(base_delay=0, jitter=0)
+    async with LocalRealtimeServer() as srv:
+        srv.drop_after("input_audio_buffer.committed", 1)
+        async with TranscriptionSession(**srv.session_options(), reconnect=policy) as t:
+            assert t.commits_by_client
+            with pytest.raises(ConfigurationError):
+                await t.update_session(prompt="not for gpt-realtime-whisper")
+            updated = await t.update_session(model="gpt-4o-transcribe", language="fr")
+            transcription = updated.audio.input.transcription  # type: ignore[union-attr]
+            assert (transcription.model, transcription.language) == ("gpt-4o-transcribe", "fr")  # type: ignore[union-attr]
+            assert updated.audio.input.turn_detection is not None  # type: ignore[union-attr]  # VAD again
+            assert not t.commits_by_client and t.model == "gpt-4o-transcribe"
+            await t.send_audio(np.concatenate([tone(600), silence(1000)]))
+            (final,) = [u for u in await finals(t, 1) if u.final]
+            second = await srv.wait_for_connection(1)
+    assert final.error is None
+    sent = [e for e in second.received if isinstance(e, SessionUpdate)]
+    assert sent[-1].session.audio.input.transcription.language == "fr"  # type: ignore[union-attr]
