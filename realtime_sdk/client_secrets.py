@@ -5,5 +5,6 @@ where they have always been.
 """
 
 from .session._client_secrets import ClientSecret, create_client_secret
+from .session._translation import create_translation_client_secret
 
-__all__ = ["ClientSecret", "create_client_secret"]
+__all__ = ["ClientSecret", "create_client_secret", "create_translation_client_secret"]

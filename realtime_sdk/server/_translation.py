@@ -13,6 +13,9 @@ server's ``pace_audio`` each frame's output leaves no sooner than real time allo
 ``session.close`` pads the tail to a whole frame, lets the engine finish, then sends ``session.closed``
 and closes the websocket.
 
+``POST /v1/realtime/translations/client_secrets`` mints an ephemeral key (``ek_...``) bound to a
+translation configuration; a websocket opened with it starts with that configuration.
+
 ``received_audio_ms`` / ``wait_for_audio_ms`` are the clock of audio received, for tests that check a
 client keeps silence flowing; ``received_silence_ms`` counts how much of it was digital silence.
 """
@@ -22,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import secrets
 import time
 from typing import Any
 
@@ -45,6 +49,7 @@ from .._generated import (
 from .._struct import Struct
 from ..errors import ProtocolError
 from ._errors import ClientError, error_event, from_validation
+from ._http import client_error_response, error_response
 from ._ids import new_id
 from ._route_host import RouteHost
 
@@ -68,8 +73,11 @@ class LocalTranslations:
         self.connections: list[TranslationConnection] = []
         self.default_language = "es"
         """``audio.output.language`` of a new session."""
+        self.ephemeral_keys: dict[str, tuple[float, dict[str, Any]]] = {}
+        """Minted translation keys: expiry (Unix time) and the configuration a session starts with."""
         self._changed = asyncio.Condition()
         server.add_route("GET", _PATH, self._accept)
+        server.add_route("POST", _PATH + "/client_secrets", self._client_secret)
 
     async def wait_for_connection(self, index: int = 0) -> TranslationConnection:
         async with self._changed:
@@ -87,22 +95,69 @@ class LocalTranslations:
         if bugs and self._server.strict:
             raise AssertionError("the local server misbehaved:\n" + "\n".join(bugs))
 
-    async def _accept(self, request: web.Request) -> web.StreamResponse:
-        refused, _ = self._server.authenticate(request)
-        if refused is not None:
-            return refused
-        ws = web.WebSocketResponse(max_msg_size=16 * 2**20)
-        await ws.prepare(request)
-        config = {
+    def _new_config(self, model: str) -> dict[str, Any]:
+        return {
             "id": new_id("sess"),
             "type": "translation",
             "expires_at": int(time.time() + self._server.session_ttl),
-            "model": request.query.get("model") or "gpt-realtime-translate",
+            "model": model,
             "audio": {
                 "input": {"transcription": None, "noise_reduction": None},
                 "output": {"language": self.default_language},
             },
         }
+
+    def _minted(self, request: web.Request) -> dict[str, Any] | None:
+        auth = request.headers.get("Authorization", "")
+        key = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+        minted = self.ephemeral_keys.get(key) if key is not None else None
+        return minted[1] if minted is not None and minted[0] > time.time() else None
+
+    async def _client_secret(self, request: web.Request) -> web.StreamResponse:
+        refused, _ = self._server.authenticate(request)
+        if refused is not None:
+            return refused
+        try:
+            data = msgspec.json.decode(await request.read()) or {}
+            session = data.get("session") or {}
+            if not isinstance(session, dict):
+                raise ClientError(
+                    "invalid_type", "Invalid type for 'session': expected an object.", "session"
+                )
+            audio = _checked_audio({"audio": session.get("audio") or {}})
+            seconds = int((data.get("expires_after") or {}).get("seconds", 600))
+            if not 10 <= seconds <= 7200:
+                raise ClientError(
+                    "invalid_value",
+                    "expires_after.seconds must be between 10 and 7200.",
+                    "expires_after.seconds",
+                )
+            config = self._new_config(str(session.get("model") or "gpt-realtime-translate"))
+            for side, names in _UPDATABLE.items():
+                for name in names:
+                    if name in audio.get(side, {}) and name != "format":
+                        config["audio"][side][name] = audio[side][name]
+            msgspec.convert(config, RealtimeTranslationSession)
+        except ClientError as exc:
+            return client_error_response(exc)
+        except (msgspec.ValidationError, msgspec.DecodeError, AttributeError, TypeError, ValueError) as exc:
+            return error_response(400, f"Invalid request body: {exc}", "invalid_value")
+        value = "ek_" + secrets.token_hex(16)
+        expires_at = int(time.time()) + seconds
+        self.ephemeral_keys[value] = (float(expires_at), config)
+        return web.json_response({"value": value, "expires_at": expires_at, "session": config})
+
+    async def _accept(self, request: web.Request) -> web.StreamResponse:
+        minted = self._minted(request)
+        if minted is None:
+            refused, _ = self._server.authenticate(request)
+            if refused is not None:
+                return refused
+        ws = web.WebSocketResponse(max_msg_size=16 * 2**20)
+        await ws.prepare(request)
+        config = self._new_config(request.query.get("model") or "gpt-realtime-translate")
+        if minted is not None:
+            config["audio"] = msgspec.json.decode(msgspec.json.encode(minted["audio"]))
         conn = TranslationConnection(len(self.connections), ws, config, self._server)
         async with self._changed:
             self.connections.append(conn)
@@ -126,6 +181,8 @@ class TranslationConnection:
         self.received_bytes = 0
         self.received_silence_ms = 0.0
         self.frames_translated = 0
+        self.utterances = 0
+        """Utterances transcribed so far (runs of frames with sound)."""
         self.closed = asyncio.Event()
         self._config = config
         self._server = server
@@ -284,15 +341,18 @@ class TranslationConnection:
 
     async def _transcript(self, pcm: bytes) -> None:
         text = await self._server.model.transcribe(pcm, new_id("item"))
+        # A later utterance continues the running transcripts: a space keeps it from gluing onto the last word.
+        lead = " " if self.utterances else ""
+        self.utterances += 1
         audio = self._config["audio"]
         if audio["input"]["transcription"] is not None:
-            for word in _WORDS.findall(text):
+            for word in _WORDS.findall(lead + text):
                 self.send(
                     TranslationSessionInputTranscriptDelta(
                         event_id=new_id("event"), delta=word, elapsed_ms=self._elapsed
                     )
                 )
-        for word in _WORDS.findall(f"[{audio['output']['language']}] {text}"):
+        for word in _WORDS.findall(f"{lead}[{audio['output']['language']}] {text}"):
             self.send(
                 TranslationSessionOutputTranscriptDelta(
                     event_id=new_id("event"), delta=word, elapsed_ms=self._elapsed

@@ -11,8 +11,19 @@ from ._client_secrets import ClientSecret, create_client_secret
 from ._reconnect import ReconnectPolicy
 from ._responses import ResponseHandle
 from ._session import DEFAULT_URL, HARMLESS_ERROR_CODES, RealtimeSession, SessionOptions
+from ._transcript_state import Transcript
+from ._transcription import CLIENT_COMMIT_MODELS, TranscriptionOptions, TranscriptionSession
+from ._translation import (
+    DEFAULT_TRANSLATION_URL,
+    TranslationSession,
+    TranslationTranscript,
+    TranslationUsage,
+    create_translation_client_secret,
+)
 
 __all__ = [
+    "CLIENT_COMMIT_MODELS",
+    "DEFAULT_TRANSLATION_URL",
     "DEFAULT_URL",
     "HARMLESS_ERROR_CODES",
     "AudioInterrupted",
@@ -25,5 +36,12 @@ __all__ = [
     "ReconnectPolicy",
     "ResponseHandle",
     "SessionOptions",
+    "Transcript",
+    "TranscriptionOptions",
+    "TranscriptionSession",
+    "TranslationSession",
+    "TranslationTranscript",
+    "TranslationUsage",
     "create_client_secret",
+    "create_translation_client_secret",
 ]

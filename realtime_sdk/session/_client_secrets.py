@@ -17,7 +17,7 @@ from .._generated import RealtimeSessionCreateRequestGA
 from ..errors import ConfigurationError, ConnectError, ConnectTimeoutError, redact
 from ._connect import check_transport, error_for_status
 
-__all__ = ["ClientSecret", "create_client_secret"]
+__all__ = ["ClientSecret", "create_client_secret", "mint_secret"]
 
 _DEFAULT_BASE = "https://api.openai.com/v1"
 
@@ -50,14 +50,37 @@ async def create_client_secret(
 
     Raises the same typed errors as a failed handshake (``AuthenticationError`` for 401...).
     """
-    key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
-    if not key:
-        raise ConfigurationError("an API key is needed to mint a client secret (api_key= or OPENAI_API_KEY)")
     url = URL(base_url.rstrip("/") + "/realtime/client_secrets")
-    check_transport(url, has_credential=True, allow_insecure=allow_insecure)
     body: dict[str, Any] = {}
     if session is not None:
         body["session"] = msgspec.to_builtins(session) if isinstance(session, msgspec.Struct) else session
+    return await mint_secret(
+        url,
+        body,
+        api_key=api_key,
+        http=http,
+        expires_after=expires_after,
+        allow_insecure=allow_insecure,
+        request_timeout=request_timeout,
+    )
+
+
+async def mint_secret(
+    url: URL,
+    body: dict[str, Any],
+    *,
+    api_key: str | None,
+    http: aiohttp.ClientSession | None,
+    expires_after: int | None,
+    allow_insecure: bool,
+    request_timeout: float,
+) -> ClientSecret:
+    """POST ``body`` (plus ``expires_after``) to a client-secrets URL; the typed errors of a handshake."""
+    key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
+    if not key:
+        raise ConfigurationError("an API key is needed to mint a client secret (api_key= or OPENAI_API_KEY)")
+    check_transport(url, has_credential=True, allow_insecure=allow_insecure)
+    body = dict(body)
     if expires_after is not None:
         body["expires_after"] = {"anchor": "created_at", "seconds": expires_after}
     own = http is None
