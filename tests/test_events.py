@@ -388,6 +388,11 @@ def translated(data: bytes) -> bytes | None:
         return event.delta
     return None
 
+async def live_voice() -> str:
+    from realtime_sdk import RealtimeSession
+    async with RealtimeSession("sk-test") as session:
+        return session.confirmed.audio.output.voice
+
 def call_id(data: bytes) -> str | None:
     event = decode_webhook(data)
     return event.data.call_id if isinstance(event, WebhookRealtimeCallIncoming) else None

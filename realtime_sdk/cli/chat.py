@@ -55,7 +55,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--local", action="store_true", help="use the in-process local server even with a key"
     )
     add_speech_option(parser)
-    parser.add_argument("--model", default="gpt-realtime", help="model (default: gpt-realtime)")
+    parser.add_argument("--model", default="gpt-realtime-2.1", help="model (default: gpt-realtime-2.1)")
     parser.add_argument("--voice", default=None, help="assistant voice (e.g. alloy, marin)")
     parser.add_argument("--instructions", default=None, help="instructions for the assistant")
     parser.add_argument("--rate", type=int, default=24_000, help="device sample rate (default 24000)")

@@ -43,7 +43,7 @@ from .._generated import (
 from ..audio import AUDIO_FORMATS, AudioChunk, AudioFormat, Encoding, Quality
 from ..errors import ConfigurationError, ConnectionClosed, RealtimeError
 from ..events import AnyServerEvent, ClientEvent
-from ._audio_out import AudioInterrupted, OutputAudioStream, PlaybackTracker
+from ._audio_out import DEFAULT_MAX_BUFFERED_SECONDS, AudioInterrupted, OutputAudioStream, PlaybackTracker
 from ._audio_send import DEFAULT_CHUNK_MS, AudioSender
 from ._call_audio import CallAudio
 
@@ -141,7 +141,12 @@ class AudioIO:
     # -- receiving ---------------------------------------------------------------------------------
 
     def output_stream(
-        self, sample_rate: int, encoding: Encoding, channels: int, quality: Quality
+        self,
+        sample_rate: int,
+        encoding: Encoding,
+        channels: int,
+        quality: Quality,
+        max_buffered_seconds: float = DEFAULT_MAX_BUFFERED_SECONDS,
     ) -> OutputAudioStream:
         stream = OutputAudioStream(
             sample_rate,
@@ -150,6 +155,7 @@ class AudioIO:
             quality,
             report=self._report,
             on_close=self._streams.discard,
+            max_buffered_seconds=max_buffered_seconds,
         )
         if self._closed is not None:
             stream._end(self._closed)

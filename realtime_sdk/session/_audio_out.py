@@ -8,10 +8,13 @@ every ``response.output_audio.delta`` to every registered stream; each stream co
 resampler's held-back tail — and queues an :class:`OutputAudioChunk`.  ``response.output_audio.done``
 flushes that part's converter (the tail, some tens of ms at HQ, comes out as one last chunk).
 
-The queue is not bounded and never pushes back on the reader: the server sends audio faster than real time
-and a player consumes it at real time, so a bounded queue would stall the reader for seconds and with it
-``speech_started``, the very event that must interrupt playback at once.  One response's audio is small
-(24 kHz PCM16 is 2.9 MB a minute).
+The queue never pushes back on the reader: the server sends audio faster than real time and a player
+consumes it at real time, so waiting for room would stall the reader for seconds and with it
+``speech_started``, the very event that must interrupt playback at once.  It is bounded in audio seconds
+instead (``max_buffered_seconds``, 60 by default, far more than a reply): when a chunk would take it past
+the bound, the oldest chunks unread go (``dropped_seconds`` counts them, and a warning is logged once per
+stream).  Audio that old was never going to be heard in time; a server sending audio far faster than real
+time, or an app that stopped reading, cannot make the client hold it all.
 
 On an interruption every stream drops what it still holds (the app never took it, so nobody heard it),
 resets its converters and queues one :class:`AudioInterrupted` marker: when the app reads it, it must flush
@@ -30,6 +33,7 @@ app that never reports leaves the conversation on its wall-clock estimate.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -43,6 +47,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 __all__ = ["AudioInterrupted", "OutputAudioChunk", "OutputAudioStream", "PlaybackTracker"]
+
+log = logging.getLogger("realtime_sdk")
+
+DEFAULT_MAX_BUFFERED_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,9 +182,18 @@ class OutputAudioStream:
         *,
         report: Callable[[str, float, int], None] | None,
         on_close: Callable[[OutputAudioStream], None],
+        max_buffered_seconds: float = DEFAULT_MAX_BUFFERED_SECONDS,
     ) -> None:
         # Validate now (an OutputConverter checks everything), not at the first delta inside the reader.
         OutputConverter("audio/pcm", sample_rate, encoding, channels, quality=quality)
+        if not max_buffered_seconds > 0:
+            raise AudioFormatError(f"max_buffered_seconds must be positive, not {max_buffered_seconds!r}")
+        self.max_buffered_seconds = float(max_buffered_seconds)
+        """The most unread audio the stream holds; beyond it the oldest unread chunks are dropped."""
+        self.dropped_seconds = 0.0
+        """Audio dropped because nobody read it in time (see ``max_buffered_seconds``)."""
+        self._bytes_per_second = bytes_per_ms_of(sample_rate, encoding, channels) * 1000.0
+        self._buffered = 0  # bytes of audio in the queue
         self.sample_rate = sample_rate
         self.encoding: Encoding = encoding
         self.channels = channels
@@ -229,6 +246,7 @@ class OutputAudioStream:
 
     def _handed_out(self, item: OutputAudioChunk | AudioInterrupted) -> None:
         if isinstance(item, OutputAudioChunk):
+            self._buffered -= len(item.data)
             self.tracker.queued(item.item_id, len(item.data), item.content_index)
         else:
             # The app flushes its player now.  What the player consumed between the interruption (when the
@@ -264,6 +282,7 @@ class OutputAudioStream:
     def _interrupted(self, marker: AudioInterrupted) -> None:
         self._converters.clear()
         self._queue = deque(i for i in self._queue if isinstance(i, AudioInterrupted))
+        self._buffered = 0
         self.tracker.flush()
         if not self._finished:
             self._queue.append(marker)
@@ -279,7 +298,26 @@ class OutputAudioStream:
     def _put(self, item: OutputAudioChunk) -> None:
         if item.data:
             self._queue.append(item)
+            self._buffered += len(item.data)
+            limit = self.max_buffered_seconds * self._bytes_per_second
+            if self._buffered > limit:
+                self._drop_oldest(limit)
             self._notify()
+
+    def _drop_oldest(self, limit: float) -> None:
+        if self.dropped_seconds == 0.0:
+            log.warning(
+                "output audio: more than %.0f s unread; dropping the oldest (max_buffered_seconds)",
+                self.max_buffered_seconds,
+            )
+        kept: deque[OutputAudioChunk | AudioInterrupted] = deque()
+        for queued in self._queue:  # oldest first; markers stay, in order
+            if self._buffered > limit and isinstance(queued, OutputAudioChunk):
+                self._buffered -= len(queued.data)
+                self.dropped_seconds += len(queued.data) / self._bytes_per_second
+            else:
+                kept.append(queued)
+        self._queue = kept
 
     def _notify(self) -> None:
         if self._wake is not None and not self._wake.done():

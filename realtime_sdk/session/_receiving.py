@@ -16,9 +16,10 @@ from typing import Any, TypeVar, overload
 from msgspec import UNSET
 
 from .._generated import InputAudioBufferDtmfEventReceived
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, ConnectionClosed
 from ..events import AnyServerEvent
 from ..local_events import SessionEvent
+from ..types import RealtimeServerSession, confirmed_session
 from ._handlers import ItemHandler, handler_key
 from ._responses import ResponseHandle
 from ._state import SessionState
@@ -32,6 +33,24 @@ DtmfHandler = TypeVar("DtmfHandler", bound=Callable[[str, int], object])
 
 
 class Receiving(SessionState):
+    @property
+    def confirmed(self) -> RealtimeServerSession:
+        """The realtime session the server last confirmed, with the fields it always sends typed present:
+        ``session.confirmed.audio.output.voice`` is a ``str``.  ``server_session`` is the lenient view.
+
+        Raises ``ConnectionClosed`` before the server confirmed a session, ``ProtocolError`` when it is not
+        a realtime session or lacks a field the service always sends.
+        """
+        current = self.server_session
+        if current is None:
+            raise ConnectionClosed(None, "no session confirmed yet: connect first")
+        cached = self._confirmed_cache
+        if cached is not None and cached[0] is current:
+            return cached[1]
+        confirmed = confirmed_session(current)
+        self._confirmed_cache = (current, confirmed)
+        return confirmed
+
     def __aiter__(self) -> AsyncIterator[SessionEvent]:
         """``async for event in session``: every server event, typed; ``ConnectionClosed`` at the end.
 

@@ -37,6 +37,7 @@ from .._generated import (
     ResponseDone,
     ResponseOutputAudioDelta,
     ResponseOutputAudioTranscriptDelta,
+    ResponseOutputItemAdded,
     ResponseOutputTextDelta,
 )
 from ..audio import AUDIO_FORMATS, AudioFormat, Encoding, from_wire, sample_rate_of
@@ -74,6 +75,8 @@ class ResponseHandle:
         self._next: asyncio.Future[ResponseHandle | None] = loop.create_future()
         self._text: list[str] = []
         self._transcript: list[str] = []
+        self._commentary: list[str] = []
+        self._commentary_items: set[str] = set()  # messages with phase "commentary" (a preamble)
         self._audio: list[bytes] = []
         self._audio_parts: dict[tuple[str, int], list[bytes]] = {}
 
@@ -148,9 +151,18 @@ class ResponseHandle:
             handle = following
 
     async def text(self, *, timeout: float | None = None) -> str:  # noqa: ASYNC109
-        """The response's text: the output text, or for an audio response the transcript of its audio."""
+        """The response's text: the output text, or for an audio response the transcript of its audio.
+
+        A preamble (a message the model marks ``phase: "commentary"``, said before it calls tools or
+        answers) is not part of it: ``commentary()`` gives that.
+        """
         await self.done(timeout=timeout)
         return "".join(self._text) if self._text else "".join(self._transcript)
+
+    async def commentary(self, *, timeout: float | None = None) -> str:  # noqa: ASYNC109
+        """The response's preamble: text (or audio transcript) of its ``phase: "commentary"`` messages."""
+        await self.done(timeout=timeout)
+        return "".join(self._commentary)
 
     async def transcript(self, *, timeout: float | None = None) -> str:  # noqa: ASYNC109
         """The transcript of the response's audio."""
@@ -201,9 +213,15 @@ class ResponseHandle:
 
     async def _feed(self, event: AnyServerEvent) -> None:
         if isinstance(event, ResponseOutputTextDelta):
-            self._text.append(event.delta)
+            (self._commentary if event.item_id in self._commentary_items else self._text).append(event.delta)
         elif isinstance(event, ResponseOutputAudioTranscriptDelta):
-            self._transcript.append(event.delta)
+            target = self._commentary if event.item_id in self._commentary_items else self._transcript
+            target.append(event.delta)
+        elif isinstance(event, ResponseOutputItemAdded):
+            item = event.item
+            if isinstance(item, RealtimeConversationItemMessage) and item.phase == "commentary":
+                if isinstance(item.id, str):
+                    self._commentary_items.add(item.id)
         elif isinstance(event, ResponseOutputAudioDelta):
             self._audio.append(event.delta)
             self._audio_parts.setdefault((event.item_id, event.content_index), []).append(event.delta)
@@ -213,7 +231,7 @@ class ResponseHandle:
 
     def _finish(self, response: RealtimeResponse) -> None:
         self.response = response
-        if not self._text and not self._transcript:
+        if not self._text and not self._transcript and not self._commentary:
             self._text_from_output(response)
         if not self._done.done():
             self._done.set_result(response)
@@ -233,11 +251,12 @@ class ResponseHandle:
         # When deltas were not seen (a server that sends only the final response), read the output items.
         for item in response.output or ():
             if isinstance(item, RealtimeConversationItemMessage):
+                preamble = item.phase == "commentary"
                 for part in item.content:
                     if isinstance(part.text, str):
-                        self._text.append(part.text)
+                        (self._commentary if preamble else self._text).append(part.text)
                     if isinstance(part.transcript, str):
-                        self._transcript.append(part.transcript)
+                        (self._commentary if preamble else self._transcript).append(part.transcript)
 
     def _fail(self, exc: BaseException) -> None:
         futures: tuple[asyncio.Future[Any], ...] = (self._created, self._done, self._next)

@@ -95,14 +95,14 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         self,
         api_key: str | None = None,
         *,
-        model: str = "gpt-realtime",
+        model: str = "gpt-realtime-2.1",
         base_url: str = DEFAULT_URL,
         query: Mapping[str, str] | None = None,
         **options: Unpack[SessionOptions],
     ) -> None:
         """Configure (not open) a session.
 
-        ``api_key`` falls back to ``OPENAI_API_KEY``.  ``model`` is fixed for the connection (a URL
+        ``api_key`` falls back to ``OPENAI_API_KEY``.  ``model`` (default ``gpt-realtime-2.1``; OpenAI retires ``gpt-realtime`` on 2027-01-20) is fixed for the connection (a URL
         parameter).  ``session_properties`` (``SessionProperties`` or a dict) is sent on connect.  ``headers``
         and ``query`` add to the handshake.  ``http`` shares an existing ``aiohttp.ClientSession`` (it is not
         closed here).  ``allow_insecure`` allows sending the key over ``ws://`` to a host off loopback.
@@ -253,6 +253,7 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         self._audio_io = AudioIO(self, chunk_ms=audio_chunk_ms, start_paused=start_audio_paused)
         self._config = RealtimeSessionCreateRequestGA()
         self.server_session = None
+        self._confirmed_cache = None
         """The session as the server last described it (``session.created`` / ``session.updated``)."""
         registry = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools or ())
         self._tools = ToolRunner(self, registry, auto_execute=auto_execute, timeout=tool_timeout)

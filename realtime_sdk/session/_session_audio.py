@@ -15,7 +15,7 @@ from ..audio import AudioChunk, Encoding, Quality
 from ..errors import AudioOnCallError
 from ..events import ClientEvent
 from ._audio_io import AudioHost, InterruptCallback, PushToTalk
-from ._audio_out import OutputAudioStream, PlaybackTracker
+from ._audio_out import DEFAULT_MAX_BUFFERED_SECONDS, OutputAudioStream, PlaybackTracker
 from ._state import SessionState
 
 __all__ = ["SessionAudio"]
@@ -65,6 +65,7 @@ class SessionAudio(SessionState):
         encoding: Encoding = "pcm16",
         channels: int = 1,
         quality: Quality = "HQ",
+        max_buffered_seconds: float = DEFAULT_MAX_BUFFERED_SECONDS,
     ) -> OutputAudioStream:
         """The assistant's audio from now on, converted for a player: ``async for chunk in stream``.
 
@@ -75,7 +76,9 @@ class SessionAudio(SessionState):
         interrupted, ``AudioInterrupted(...)``: flush the player then.  ``stream.tracker.played(nbytes)``
         reports playback (from any thread) so that interruptions truncate at what was heard.  Create it
         before the response starts: a stream only sees audio that arrives after it was made.  Unread audio
-        waits in the stream (never blocking the reader); ``close()`` it, or leave ``async with``, when done.
+        waits in the stream (never blocking the reader), up to ``max_buffered_seconds`` of audio: past that
+        the oldest unread chunks are dropped (``stream.dropped_seconds``).  ``close()`` it, or leave
+        ``async with``, when done.
 
         Raises ``AudioOnCallError`` on a sideband (``attach``): the call carries that audio, not the
         websocket.
@@ -87,7 +90,7 @@ class SessionAudio(SessionState):
                 "the output_audio_buffer.started / output_audio_buffer.stopped events"
             )
         rate = default_sample_rate(sample_rate, encoding)
-        return self._audio_io.output_stream(rate, encoding, channels, quality)
+        return self._audio_io.output_stream(rate, encoding, channels, quality, max_buffered_seconds)
 
     def playback_tracker(
         self, *, sample_rate: int | None = None, encoding: Encoding = "pcm16", channels: int = 1

@@ -27,7 +27,7 @@ import aiohttp
 
 from .._generated import RealtimeSessionCreateRequestGA
 from ..protocol import ResponseBook
-from ..types import ServerSession
+from ..types import RealtimeServerSession, ServerSession
 
 if TYPE_CHECKING:
     from ..conversation import Conversation, HistoryItem
@@ -103,6 +103,7 @@ class SessionState:
     _input_transcripts: InputTranscripts
     conversation: Conversation
     server_session: ServerSession | None
+    _confirmed_cache: tuple[ServerSession, RealtimeServerSession] | None
 
     # -- collaborators --
     _audio_io: AudioIO

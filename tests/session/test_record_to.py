@@ -33,7 +33,7 @@ async def test_a_session_records_every_frame_and_the_cassette_replays(tmp_path: 
     text = path.read_text()
     assert KEY not in text
     cassette = read_cassette(path)
-    assert cassette.header.model == "gpt-realtime"
+    assert cassette.header.model == "gpt-realtime-2.1"  # the default model, as the URL named it
     assert cassette.header.endpoint == "openai"
     sent = [r.type for r in cassette.sent()]
     assert sent == ["session.update", "conversation.item.create", "response.create"]
