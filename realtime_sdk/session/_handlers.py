@@ -17,6 +17,7 @@ with the latest item seen for that id.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
@@ -25,8 +26,10 @@ from typing import Any
 import msgspec
 
 from .._generated import ConversationItemAdded, ConversationItemCreated, ConversationItemDone
-from ..errors import redact
+from .._generated.protocols import SERVER_EVENT_TYPES
+from ..errors import ConfigurationError, redact
 from ..events import AnyServerEvent, UnknownServerEvent
+from ..local_events import Reconnected, ToolCallFinished, ToolCallStarted
 
 __all__ = ["ITEM_EVENTS", "HandlerRegistry", "ItemHandler", "describe", "handler_key"]
 
@@ -41,10 +44,25 @@ _ITEM_UPDATED = (
 )
 ITEM_EVENTS = frozenset((*_ITEM_CREATED, *_ITEM_UPDATED, "conversation.item.deleted"))
 _UNKNOWN = "\x00unknown"
+_KNOWN_TYPES: frozenset[str] = frozenset(SERVER_EVENT_TYPES) | frozenset(
+    str(cls.__struct_config__.tag) for cls in (Reconnected, ToolCallFinished, ToolCallStarted)
+)
+"""The document's server events and the SDK's own."""
+_FAMILIES = frozenset(t.split(".", 1)[0] for t in _KNOWN_TYPES)
+"""``response``, ``session``, ``sdk``...: under these an unknown name is a typo and ``on`` refuses it; a name
+of another family (a vendor's event) is accepted and matches ``UnknownServerEvent``s of that type."""
 
 
 def handler_key(event_type: type[Any] | str) -> str:
     if isinstance(event_type, str):
+        family = event_type.split(".", 1)[0]
+        if event_type not in _KNOWN_TYPES and family in _FAMILIES:
+            close = difflib.get_close_matches(event_type, sorted(_KNOWN_TYPES), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ConfigurationError(
+                f"session.on({event_type!r}, ...): no such {family} event; {hint}(events the document does"
+                " not define arrive as UnknownServerEvent: session.on(UnknownServerEvent, handler))"
+            )
         return event_type
     if event_type is UnknownServerEvent:
         return _UNKNOWN

@@ -25,6 +25,7 @@ conversation.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import itertools
 import logging
 import os
@@ -102,8 +103,8 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
     ) -> None:
         """Configure (not open) a session.
 
-        ``api_key`` falls back to ``OPENAI_API_KEY``.  ``model`` (default ``gpt-realtime-2.1``; OpenAI retires ``gpt-realtime`` on 2027-01-20) is fixed for the connection (a URL
-        parameter).  ``session_properties`` (``SessionProperties`` or a dict) is sent on connect.  ``headers``
+        ``api_key`` falls back to ``OPENAI_API_KEY``.  ``model`` (default ``gpt-realtime-2.1``; OpenAI
+        retires ``gpt-realtime`` on 2027-01-20) is fixed for the connection (a URL parameter).  ``session_properties`` (``SessionProperties`` or a dict) is sent on connect.  ``headers``
         and ``query`` add to the handshake.  ``http`` shares an existing ``aiohttp.ClientSession`` (it is not
         closed here).  ``allow_insecure`` allows sending the key over ``ws://`` to a host off loopback.
         ``connect_timeout`` bounds ``connect()`` as a whole (``ConnectTimeoutError``); ``request_timeout``
@@ -177,7 +178,26 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         self._setup(Endpoint.openai(base_url, api_key=api_key, call_id=call_id, query=query), **options)
         return self
 
-    def _setup(
+    def _setup(self, endpoint: Endpoint, **options: Any) -> None:
+        unknown = sorted(set(options) - set(SessionOptions.__annotations__))
+        if unknown:
+            known = ", ".join(sorted(SessionOptions.__annotations__))
+            hints = [
+                f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name)
+                for name in unknown
+                for close in [difflib.get_close_matches(name, SessionOptions.__annotations__, n=1)]
+            ]
+            raise ConfigurationError(
+                f"RealtimeSession got unknown option(s) {', '.join(hints)}; the options are: {known}"
+            )
+        chunk = options.get("audio_chunk_ms", DEFAULT_CHUNK_MS)
+        if isinstance(chunk, bool) or not isinstance(chunk, int | float) or not chunk > 0:
+            raise ConfigurationError(
+                f"RealtimeSession(audio_chunk_ms=...) must be a positive number, not {chunk!r}"
+            )
+        self._init_options(endpoint, **options)
+
+    def _init_options(
         self,
         endpoint: Endpoint,
         *,
