@@ -11,6 +11,7 @@ import msgspec
 
 from ._generated import (
     RealtimeConversationItem,
+    RealtimeConversationItemMessageContentItem,
     RealtimeResponseUsage,
 )
 from .audio import AUDIO_FORMATS, AudioFormat, bytes_per_ms
@@ -23,6 +24,8 @@ PCM_BYTES_PER_MS: float = bytes_per_ms("audio/pcm")
 
 AUDIO_PART_TYPES = frozenset({"audio", "output_audio", "input_audio"})
 TEXT_PART_TYPES = frozenset({"text", "output_text", "input_text"})
+READ_PART_TYPES = AUDIO_PART_TYPES | TEXT_PART_TYPES
+"""Part types whose fields the conversation reads; any other part is kept whole (``ContentPart.wire``)."""
 
 
 def as_str(value: object) -> str | None:
@@ -106,7 +109,8 @@ class ContentPart:
     """One entry of an item's ``content``."""
 
     type: str | None = None
-    """Wire type: ``input_text``, ``input_audio``, ``output_text``, ``output_audio`` (or ``text``/``audio``)."""
+    """Wire type: ``input_text``, ``input_audio``, ``input_image``, ``output_text``, ``output_audio`` (or
+    ``text``/``audio``); types the SDK does not know are kept as they came."""
     text: str | None = None
     transcript: str | None = None
     """Assistant audio transcript, or the user's input transcription, as far as known (and heard)."""
@@ -124,6 +128,13 @@ class ContentPart:
     truncate_confirmed: bool = False
     heard: bool = True
     """False when the interruption came before any of this part was heard."""
+    image_url: str | None = None
+    """``input_image`` parts: the image, as the ``data:`` URL that was sent."""
+    detail: str | None = None
+    """``input_image`` parts: the detail level (``auto``, ``low`` or ``high``)."""
+    wire: RealtimeConversationItemMessageContentItem | None = None
+    """A part the SDK keeps without reading it (an image, a type it does not know): the part as sent (or
+    as the server last showed it), so that history and a reconnect's restore send it back as it was."""
 
     @property
     def has_audio(self) -> bool:

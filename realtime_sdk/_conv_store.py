@@ -14,6 +14,7 @@ from typing import Any, Literal
 from ._conv_state import (
     MAX_CONTENT_INDEX,
     PCM_BYTES_PER_MS,
+    READ_PART_TYPES,
     ContentPart,
     InputTranscript,
     Item,
@@ -21,13 +22,19 @@ from ._conv_state import (
     as_str,
 )
 from ._generated import (
+    ClientEvent,
+    ConversationItemCreate,
     Error,
     RateLimitsUpdatedRateLimitsItem,
     RealtimeConversationItem,
     RealtimeConversationItemFunctionCall,
     RealtimeConversationItemFunctionCallOutput,
     RealtimeConversationItemMessage,
+    RealtimeConversationItemMessageContentItem,
 )
+
+MAX_SENT_ITEMS = 256
+"""Items sent but not yet seen again whose kept parts are remembered (the oldest are forgotten first)."""
 
 
 class ConversationStore:
@@ -69,6 +76,8 @@ class ConversationStore:
         self._playback: list[tuple[str, int]] = []
         """Audio parts (item id, content index) in the order their first audio arrived."""
         self._reported = False
+        self._sent_parts: dict[str, list[tuple[int, RealtimeConversationItemMessageContentItem]]] = {}
+        """Parts kept whole (images, unknown types) of items sent and not yet acknowledged, by item id."""
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -147,12 +156,19 @@ class ConversationStore:
             item.response_id = response_id
         if isinstance(wire, RealtimeConversationItemMessage):
             item.role = as_str(wire.role) or item.role
+            for index, sent_part in self._sent_parts.pop(item.id, ()):
+                part = self._part(item.id, index)
+                if part is not None:
+                    part.type = as_str(sent_part.type) or part.type
+                    _keep_whole(part, sent_part)
             content = wire.content if isinstance(wire.content, list) else []
             for index, wire_part in enumerate(content[: MAX_CONTENT_INDEX + 1]):
                 part = self._part(item.id, index)
                 if part is None:
                     break
                 part.type = as_str(wire_part.type) or part.type
+                if part.type not in READ_PART_TYPES and part.type is not None:
+                    _keep_whole(part, wire_part)
                 text = as_str(wire_part.text)
                 if text is not None:
                     part.text = text
@@ -175,6 +191,25 @@ class ConversationStore:
             item.call_id = as_str(wire.call_id) or item.call_id
             item.output = as_str(wire.output) if as_str(wire.output) is not None else item.output
         return item
+
+    def sent(self, event: ClientEvent) -> None:
+        """The session sent ``event``: remember the parts of a new item the server may not show again.
+
+        The service is not documented to echo an image's ``data:`` URL back; the one sent is what a
+        reconnect's restore needs, so it is kept for the item from the moment it leaves.
+        """
+        if not isinstance(event, ConversationItemCreate):
+            return
+        item = event.item
+        if not isinstance(item, RealtimeConversationItemMessage) or not isinstance(item.id, str):
+            return
+        content = item.content if isinstance(item.content, list) else []
+        kept = [(i, p) for i, p in enumerate(content[: MAX_CONTENT_INDEX + 1]) if _whole(p)]
+        if not kept:
+            return
+        self._sent_parts[item.id] = kept
+        while len(self._sent_parts) > MAX_SENT_ITEMS:
+            del self._sent_parts[next(iter(self._sent_parts))]
 
     def _response(self, response_id: object) -> Response | None:
         if not isinstance(response_id, str) or not response_id:
@@ -201,3 +236,18 @@ class ConversationStore:
             if item.role is None and item.type in (None, "message"):
                 item.type, item.role = "message", "assistant"
         return response, part
+
+
+def _whole(part: RealtimeConversationItemMessageContentItem) -> bool:
+    ptype = as_str(part.type)
+    return ptype is not None and ptype not in READ_PART_TYPES
+
+
+def _keep_whole(part: ContentPart, wire: RealtimeConversationItemMessageContentItem) -> None:
+    """Keep a part the SDK does not read; an image shown again without its URL keeps the one sent."""
+    image_url = as_str(wire.image_url)
+    if image_url is None and part.image_url is not None:
+        return
+    part.wire = wire
+    part.image_url = image_url
+    part.detail = as_str(wire.detail)

@@ -86,7 +86,8 @@ Function calls
 History and restore
     :func:`history_events` turns items (local :class:`Item`, generated item structs or plain dicts) into
     ``conversation.item.create`` events: messages as text (past audio becomes its transcript, as far as
-    it was heard), function calls and their outputs. :meth:`Conversation.restore_events` does it for
+    it was heard), images and parts of types the SDK does not know as they were, in their place,
+    function calls and their outputs. :meth:`Conversation.restore_events` does it for
     the placed items of this conversation, keeping their ids so the server-side conversation after a
     reconnect has the same items in the same order.
 
@@ -189,9 +190,12 @@ class Conversation(PlaybackMixin, TranscriptsMixin, ResponsesMixin):
         if self._turn_end is None:
             self._turn_end = self._clock() if now is None else now
 
-    def restore_events(self, *, keep_ids: bool = True) -> list[ClientEvent]:
-        """``conversation.item.create`` events that rebuild this conversation on a fresh connection."""
-        return history_events(self.items, keep_ids=keep_ids)
+    def restore_events(self, *, keep_ids: bool = True, notes: list[str] | None = None) -> list[ClientEvent]:
+        """``conversation.item.create`` events that rebuild this conversation on a fresh connection.
+
+        ``notes`` receives a line for each thing that cannot go back as it was (see ``history_events``).
+        """
+        return history_events(self.items, keep_ids=keep_ids, notes=notes)
 
     def _on_session(self, event: SessionCreated | SessionUpdated, now: float) -> None:
         session = event.session

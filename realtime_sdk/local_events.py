@@ -46,6 +46,10 @@ class Reconnected(Struct, kw_only=True, tag_field="type", tag="sdk.reconnected")
     lost_responses: tuple[str, ...] = ()
     """Responses that were in progress when the connection dropped: they ended with it (their handles
     raised ``ConnectionClosed``); nothing re-creates them."""
+    not_restored: tuple[str, ...] = ()
+    """One line for each thing the restore could not send back as it was: assistant audio (the API
+    takes no audio from the client in assistant messages; it went back as its transcript, or not at
+    all), and items or parts left out.  Empty when the conversation came back whole."""
 
 
 class ToolCallStarted(Struct, kw_only=True, tag_field="type", tag="sdk.tool_call.started"):

@@ -17,8 +17,9 @@ right after an ``error`` with code ``session_expired`` is replaced, not reported
 2. Attempts, after ``policy.delay(n)`` (exponential backoff with jitter, through the injectable
    ``sleep`` and ``random``): handshake, ``session.created``, the confirmed configuration as one
    ``session.update``, then ``conversation.restore_events()`` — text, transcripts in place of past
-   audio, function calls and outputs, with their item ids — pipelined and each acknowledged.  The
-   restore's acknowledgements are kept from the app (it saw those items once already).
+   audio, images and unknown parts as they were, function calls and outputs, with their item ids —
+   pipelined and each acknowledged.  The restore's acknowledgements are kept from the app (it saw those
+   items once already); what could not go back as it was is listed in ``Reconnected.not_restored``.
 3. ``Reconnected`` goes to the app, then the gate opens and waiting sends go out on the new connection.
 
 Authentication, permission, not-found and rate-limit answers to the handshake stop at once with that
@@ -182,6 +183,7 @@ class Reconnector:
         self._echoes: set[str] = set()
         self._changed = asyncio.Event()
         self._lost: tuple[str, ...] = ()
+        self._not_restored: tuple[str, ...] = ()
 
     # -- the reader's side --------------------------------------------------------------------------
 
@@ -322,6 +324,7 @@ class Reconnector:
                 session_id=server.id if server is not None and isinstance(server.id, str) else None,
                 restored_items=restored,
                 lost_responses=self._lost,
+                not_restored=self._not_restored,
             )
             self.reconnecting = False
             self.task = None
@@ -342,7 +345,9 @@ class Reconnector:
             async with asyncio.timeout(session._connect_timeout):
                 await session._open()
                 await session._resend_configuration()
-                events: list[ClientEvent] = session.conversation.restore_events(keep_ids=True)
+                notes: list[str] = []
+                events: list[ClientEvent] = session.conversation.restore_events(keep_ids=True, notes=notes)
+                self._not_restored = tuple(notes)
                 self._echoes = {
                     e.item.id
                     for e in events

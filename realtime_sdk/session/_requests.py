@@ -102,6 +102,7 @@ class Requests(SessionState):
             data = encode(event)
         except (TypeError, ValueError) as exc:  # a value msgspec cannot encode (a set, an object...)
             raise ConfigurationError(f"cannot encode {event.type}: {exc}") from None
+        self.conversation.sent(event)  # keeps the images of new items for a reconnect's restore
         if log.isEnabledFor(logging.DEBUG):
             log.debug("send %s", describe(event))
         if self._recorder is not None:

@@ -24,6 +24,7 @@ from typing import Any, Literal
 import msgspec
 
 from .. import _config
+from .._conv_history import check_item_images
 from .._generated import (
     ConversationItemAdded,
     ConversationItemCreate,
@@ -121,6 +122,7 @@ class Sending(Requests):
         """Add an item (or a text message, given a string) and return the item as the server stored it."""
         if isinstance(item, str):
             item = text_message(role, item)
+        check_item_images([item])  # a hand-built image part the API would refuse: ImageError, not sent
         if not isinstance(item.id, str):
             # A client-chosen id (the API allows up to 32 characters) is how the acknowledgement is matched.
             item = msgspec.structs.replace(item, id=f"item_{secrets.token_hex(12)}")

@@ -37,12 +37,14 @@ import aiohttp
 import msgspec
 
 from .. import _config
+from .._conv_history import check_item_images
 from .._generated import RealtimeSessionCreateRequestGA
 from ..conversation import Conversation, HistoryItem, history_events
 from ..errors import ConfigurationError, ConnectionClosed, ConnectTimeoutError, RealtimeError
 from ..protocol import ResponseBook
 from ..recording import Recorder
 from ..tools import DEFAULT_TIMEOUT, Tool, ToolRegistry
+from ..vision import DEFAULT_KEEP
 from ._audio_io import AudioIO
 from ._audio_send import DEFAULT_CHUNK_MS
 from ._connect import Endpoint, TokenProvider, abort, check_transport, has_credential_header
@@ -56,6 +58,7 @@ from ._sending import Sending
 from ._session_audio import SessionAudio
 from ._streams import EventStream
 from ._tool_runner import ToolRunner
+from ._video import SessionVideo, VideoInput
 from ._waiters import HARMLESS_ERROR_CODES, Waiters
 
 __all__ = ["DEFAULT_URL", "HARMLESS_ERROR_CODES", "RealtimeSession", "ResponseHandle", "SessionOptions"]
@@ -87,9 +90,13 @@ class SessionOptions(TypedDict, total=False):
     history: Sequence[HistoryItem] | None
     reconnect: ReconnectPolicy | None
     record_to: str | os.PathLike[str] | Recorder | None
+    video_frame_detail: str
+    start_video_paused: bool
+    video_fps: float
+    video_frames_kept: int
 
 
-class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
+class RealtimeSession(SessionAudio, SessionVideo, Receiving, Sending, Reader):
     """A connection to the Realtime API.  Use as ``async with RealtimeSession(...) as session:``."""
 
     def __init__(
@@ -125,6 +132,11 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         conversation; without it a lost connection ends the session.  ``record_to`` (a path or a
         ``Recorder``) writes every frame both ways to a cassette (see ``realtime_sdk.recording``), across
         reconnects; a path's file is closed by ``close()``, a given ``Recorder`` is left to its owner.
+
+        Video (``send_video_frame``): ``video_frame_detail`` (``"auto"``, ``"low"``, ``"high"``) is the
+        detail level of frames, ``video_fps`` the most frames sent per second (the latest wins),
+        ``video_frames_kept`` how many frame items stay in the conversation (older ones are deleted),
+        ``start_video_paused`` starts with frames dropped until ``set_video_input_paused(False)``.
         """
         endpoint = Endpoint.openai(base_url, api_key=api_key, model=model, query=query)
         self._setup(endpoint, **options)
@@ -220,6 +232,10 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         history: Sequence[HistoryItem] | None = None,
         reconnect: ReconnectPolicy | None = None,
         record_to: str | os.PathLike[str] | Recorder | None = None,
+        video_frame_detail: str = "auto",
+        start_video_paused: bool = False,
+        video_fps: float = 1.0,
+        video_frames_kept: int = DEFAULT_KEEP,
     ) -> None:
         self._endpoint = endpoint
         self._record_to = record_to
@@ -281,6 +297,10 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         self._tools.on_change = self._link.poke
         self._observers += [self._tools.observe, self._link.observe]
         self._history = list(history or ())
+        check_item_images(self._history)
+        self._video = VideoInput(
+            self, detail=video_frame_detail, fps=video_fps, keep=video_frames_kept, paused=start_video_paused
+        )
         if len(registry):
             self._initial = _with_tools(self._initial, registry)
 
@@ -342,6 +362,7 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
 
     async def _close(self) -> None:
         await self._link.aclose()
+        await self._video.aclose()
         ws, reader = self._ws, self._reader
         if ws is not None and not ws.closed:
             self._close_reason = "closed by the client"
