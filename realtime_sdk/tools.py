@@ -491,7 +491,9 @@ def _described(fn: Callable[..., Any]) -> _Described:
 
 
 @overload
-def tool(fn: _F, /) -> Tool: ...
+def tool(
+    fn: _F, /, *, name: str | None = None, description: str | None = None, timeout: float | None = None
+) -> Tool: ...
 @overload
 def tool(
     *, name: str | None = None, description: str | None = None, timeout: float | None = None
@@ -504,9 +506,10 @@ def tool(
     description: str | None = None,
     timeout: float | None = None,
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
-    """Decorator: ``@tool`` or ``@tool(name=..., description=..., timeout=...)`` makes a :class:`Tool`."""
+    """Decorator: ``@tool`` or ``@tool(name=..., description=..., timeout=...)`` makes a :class:`Tool`;
+    ``tool(fn, name=..., description=..., timeout=...)`` does the same for an existing function."""
     if fn is not None:
-        return Tool(fn)
+        return Tool(fn, name=name, description=description, timeout=timeout)
 
     def wrap(f: Callable[..., Any]) -> Tool:
         return Tool(f, name=name, description=description, timeout=timeout)

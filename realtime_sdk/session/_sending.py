@@ -19,6 +19,8 @@ reader from ``response.created`` / ``response.done``) under a lock, unless out o
 from __future__ import annotations
 
 import secrets
+import typing
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import msgspec
@@ -45,12 +47,33 @@ from .._generated import (
     SessionUpdated,
 )
 from ..conversation import text_message
-from ..errors import ResponseActiveError, ServerError
+from ..errors import ConfigurationError, ResponseActiveError, ServerError
 from ..events import ClientEvent
 from ..tools import ToolCall, ToolRegistry
 from ..types import ServerSession
 from ._requests import Requests
 from ._responses import ResponseHandle
+
+_ITEM_CLASSES: tuple[type, ...] = typing.get_args(RealtimeConversationItem)
+
+
+def _as_item(item: object, role: Literal["user", "system", "assistant"]) -> RealtimeConversationItem:
+    """What ``add_item`` was given, as a wire item; ``ConfigurationError`` for anything that is not one."""
+    if isinstance(item, str):
+        return text_message(role, item)
+    if isinstance(item, Mapping):
+        try:
+            converted: RealtimeConversationItem = msgspec.convert(dict(item), RealtimeConversationItem)
+        except msgspec.ValidationError as exc:
+            raise ConfigurationError(f"add_item(...): not a conversation item: {exc}") from None
+        return converted
+    if isinstance(item, _ITEM_CLASSES):
+        return typing.cast(RealtimeConversationItem, item)
+    raise ConfigurationError(
+        "add_item(...) takes a conversation item (text_message(...), image_message(...), a generated"
+        f" item struct or its dict) or a string, not {type(item).__name__}"
+    )
+
 
 __all__ = ["Sending"]
 
@@ -114,14 +137,17 @@ class Sending(Requests):
 
     async def add_item(
         self,
-        item: RealtimeConversationItem | str,
+        item: RealtimeConversationItem | Mapping[str, Any] | str,
         *,
         previous_item_id: str | None = None,
         role: Literal["user", "system", "assistant"] = "user",
     ) -> RealtimeConversationItem:
-        """Add an item (or a text message, given a string) and return the item as the server stored it."""
-        if isinstance(item, str):
-            item = text_message(role, item)
+        """Add an item (or a text message, given a string) and return the item as the server stored it.
+
+        ``item`` may also be a plain dict in the wire shape (``{"type": "message", "role": "user",
+        "content": [...]}``), as ``history=`` takes it.  Anything else is a ``ConfigurationError``.
+        """
+        item = _as_item(item, role)
         check_item_images([item])  # a hand-built image part the API would refuse: ImageError, not sent
         if not isinstance(item.id, str):
             # A client-chosen id (the API allows up to 32 characters) is how the acknowledgement is matched.
