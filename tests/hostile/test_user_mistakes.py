@@ -29,10 +29,6 @@ def _named(exc: BaseException, *words: str) -> None:
     assert "_setup" not in text and "_from_fields" not in text, text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="observed: msgspec.ValidationError (Expected `str | null`, got `int`), not a RealtimeError",
-)
 async def test_update_session_with_a_wrongly_typed_field() -> None:
     async with HostileServer(polite) as srv, judged(srv) as judge:
         s = judge.track(_session(srv.url))
