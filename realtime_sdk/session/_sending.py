@@ -19,6 +19,7 @@ reader from ``response.created`` / ``response.done``) under a lock, unless out o
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import msgspec
@@ -43,11 +44,11 @@ from .._generated import (
     SessionUpdate,
     SessionUpdated,
 )
-from ..conversation import text_message
 from ..errors import RealtimeError, ResponseActiveError, ServerError
 from ..events import ClientEvent
 from ..tools import ToolCall, ToolRegistry
 from ..types import ServerSession
+from ._arguments import conversation_item, session_properties
 from ._requests import Requests
 from ._responses import ResponseHandle
 
@@ -69,13 +70,16 @@ class Sending(Requests):
         """Change the session: send the fields that differ, wait for ``session.updated``.
 
         ``update_session(instructions="...", max_output_tokens=2048)`` or
-        ``update_session(SessionProperties(...))``.  Raises ``ServerError`` if the server refuses,
+        ``update_session(SessionProperties(...))``.  The shortcuts ``voice=``, ``turn_detection=`` and
+        ``transcription=`` set ``audio.output.voice``, ``audio.input.turn_detection`` and
+        ``audio.input.transcription``.  An unknown or wrongly typed property raises
+        ``ConfigurationError`` before anything is sent.  Raises ``ServerError`` if the server refuses,
         ``RequestTimeoutError`` when it does not answer in time.  Across a reconnect the update is sent
         again on the new connection.
         """
-        update = _config.as_properties(properties)
+        update = session_properties(properties, "update_session")
         if changes:
-            update = _config.merge(update, _config.as_properties(changes))
+            update = _config.merge(update, session_properties(changes, "update_session"))
         target = _config.normalise(_config.merge(self._config, _config.normalise(update)))
         delta = _config.diff(self._config, target)
         if delta is None:
@@ -111,14 +115,18 @@ class Sending(Requests):
 
     async def add_item(
         self,
-        item: RealtimeConversationItem | str,
+        item: RealtimeConversationItem | Mapping[str, Any] | str,
         *,
         previous_item_id: str | None = None,
         role: Literal["user", "system", "assistant"] = "user",
     ) -> RealtimeConversationItem:
-        """Add an item (or a text message, given a string) and return the item as the server stored it."""
-        if isinstance(item, str):
-            item = text_message(role, item)
+        """Add an item and return the item as the server stored it.
+
+        ``item`` is an item (``text_message(...)``, any ``RealtimeConversationItem``), a dict of one (as
+        ``history=`` takes) or a string (a text message from ``role``); anything else raises
+        ``ConfigurationError``.
+        """
+        item = conversation_item(item, role, "add_item")
         if not isinstance(item.id, str):
             # A client-chosen id (the API allows up to 32 characters) is how the acknowledgement is matched.
             item = msgspec.structs.replace(item, id=f"item_{secrets.token_hex(12)}")

@@ -42,6 +42,8 @@ from ..errors import ConfigurationError, ConnectionClosed, ConnectTimeoutError, 
 from ..protocol import ResponseBook
 from ..recording import Recorder
 from ..tools import DEFAULT_TIMEOUT, Tool, ToolRegistry
+from . import _arguments
+from ._arguments import check_options
 from ._audio_io import AudioIO
 from ._audio_send import DEFAULT_CHUNK_MS
 from ._connect import Endpoint, TokenProvider, abort, check_transport, has_credential_header
@@ -125,6 +127,7 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         ``Recorder``) writes every frame both ways to a cassette (see ``realtime_sdk.recording``), across
         reconnects; a path's file is closed by ``close()``, a given ``Recorder`` is left to its owner.
         """
+        check_options(options, SessionOptions.__annotations__, "RealtimeSession()")
         endpoint = Endpoint.openai(base_url, api_key=api_key, model=model, query=query)
         self._setup(endpoint, **options)
 
@@ -148,6 +151,7 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         Authenticates with ``api-key: <api_key>`` (falling back to ``AZURE_OPENAI_API_KEY``) or, with a
         ``token_provider`` (sync or async callable returning an Entra ID token), ``Authorization: Bearer``.
         """
+        check_options(options, SessionOptions.__annotations__, "RealtimeSession.azure()")
         self = cls.__new__(cls)
         self._setup(
             Endpoint.azure(
@@ -173,6 +177,7 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         **options: Unpack[SessionOptions],
     ) -> RealtimeSession:
         """Attach to an existing SIP or WebRTC call (``?call_id=`` in place of ``model``)."""
+        check_options(options, SessionOptions.__annotations__, "RealtimeSession.attach()")
         self = cls.__new__(cls)
         self._setup(Endpoint.openai(base_url, api_key=api_key, call_id=call_id, query=query), **options)
         return self
@@ -204,7 +209,9 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         self._endpoint = endpoint
         self._record_to = record_to
         self._recorder = None
-        self._initial = _config.normalise(_config.as_properties(session_properties))
+        self._initial = _config.normalise(
+            _arguments.session_properties(session_properties, "session_properties")
+        )
         self._headers = dict(headers or {})
         self._http = http
         self._own_http = http is None
@@ -225,6 +232,8 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
                 raise ConfigurationError(
                     f"{name} must be a positive number of seconds or None, not {value!r}"
                 )
+        _arguments.check_positive("close_timeout", close_timeout, optional=False)
+        _arguments.check_positive("audio_chunk_ms", audio_chunk_ms, optional=False, unit="milliseconds")
         credential = endpoint.has_credential or has_credential_header(self._headers)
         check_transport(endpoint.url, has_credential=credential, allow_insecure=allow_insecure)
 

@@ -12,7 +12,7 @@ from realtime_sdk import (
     RealtimeSession,
     tool,
 )
-from realtime_sdk.errors import AudioFormatError
+from realtime_sdk.errors import AudioFormatError, UnknownNameError
 
 from .judge import KEY, judged
 from .wsserver import HostileServer, polite
@@ -29,10 +29,6 @@ def _named(exc: BaseException, *words: str) -> None:
     assert "_setup" not in text and "_from_fields" not in text, text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="observed: msgspec.ValidationError (Expected `str | null`, got `int`), not a RealtimeError",
-)
 async def test_update_session_with_a_wrongly_typed_field() -> None:
     async with HostileServer(polite) as srv, judged(srv) as judge:
         s = judge.track(_session(srv.url))
@@ -50,10 +46,6 @@ async def test_update_session_with_a_wrongly_typed_field() -> None:
         ("transcription", {"model": "whisper-1"}, ("audio", "input", "transcription")),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="observed: bare TypeError 'unknown session properties: voice' (and turn_detection, transcription)",
-)
 async def test_update_session_shortcuts_are_placed(shortcut: str, value: Any, path: tuple[str, ...]) -> None:
     async with HostileServer(polite) as srv, judged(srv) as judge:
         s = judge.track(_session(srv.url))
@@ -67,7 +59,48 @@ async def test_update_session_shortcuts_are_placed(shortcut: str, value: Any, pa
         assert node == value
 
 
-@pytest.mark.xfail(strict=True, reason="observed: AttributeError: 'int' object has no attribute 'id'")
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"instructons": "x"}, ("'instructons'", "did you mean 'instructions'")),
+        ({"vioce": "marin"}, ("'vioce'", "did you mean 'voice'")),
+        ({"modalities": ["text"]}, ("'modalities'", "output_modalities")),
+        ({"voice": 42}, ("voice:", "got `int`")),
+        ({"transcription": {"model": 7}}, ("transcription.model:", "got `int`")),
+        ({"voice": "marin", "audio": {"output": {"voice": "cedar"}}}, ("voice=", "audio.output.voice")),
+    ],
+)
+async def test_update_session_mistakes_name_the_property(
+    changes: dict[str, Any], words: tuple[str, ...]
+) -> None:
+    async with HostileServer(polite) as srv, judged(srv) as judge:
+        s = judge.track(_session(srv.url))
+        await judge.bounded(s.connect())
+        before = len(srv.connections[0].received)
+        with pytest.raises(ConfigurationError) as info:
+            await s.update_session(**changes)
+        _named(info.value, "update_session", *words)
+        assert len(srv.connections[0].received) == before  # refused before anything was sent
+
+
+async def test_shortcuts_work_in_session_properties_too() -> None:
+    async with HostileServer(polite) as srv, judged(srv) as judge:
+        s = judge.track(_session(srv.url, session_properties={"voice": "cedar", "instructions": "be brief"}))
+        await judge.bounded(s.connect())
+        sent = next(e for e in srv.connections[0].received if e["type"] == "session.update")
+        assert sent["session"]["audio"] == {"output": {"voice": "cedar"}}
+        assert sent["session"]["instructions"] == "be brief"
+
+
+def test_session_properties_mistakes_are_refused_at_construction() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        RealtimeSession(KEY, session_properties={"instructions": 42})
+    _named(info.value, "session_properties", "instructions")
+    with pytest.raises(ConfigurationError) as info:
+        RealtimeSession(KEY, session_properties=42)  # type: ignore[arg-type]
+    _named(info.value, "session_properties", "int")
+
+
 async def test_add_item_with_a_number() -> None:
     async with HostileServer(polite) as srv, judged(srv) as judge:
         s = judge.track(_session(srv.url))
@@ -77,7 +110,6 @@ async def test_add_item_with_a_number() -> None:
         _named(info.value, "add_item")
 
 
-@pytest.mark.xfail(strict=True, reason="observed: AttributeError: 'dict' object has no attribute 'id'")
 async def test_add_item_with_a_dict_works_as_history_does() -> None:
     item = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}
     async with HostileServer(polite) as srv, judged(srv) as judge:
@@ -87,14 +119,29 @@ async def test_add_item_with_a_dict_works_as_history_does() -> None:
         assert added.type == "message"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="observed: TypeError: RealtimeSession._setup() got an unexpected keyword argument 'foo'",
-)
+async def test_add_item_with_a_dict_that_is_no_item() -> None:
+    async with HostileServer(polite) as srv, judged(srv) as judge:
+        s = judge.track(_session(srv.url))
+        await judge.bounded(s.connect())
+        with pytest.raises(ConfigurationError) as info:
+            await s.add_item({"type": "message", "role": "user", "content": "hi"})  # type: ignore[arg-type]
+        _named(info.value, "add_item", "content")
+
+
 def test_unknown_constructor_option() -> None:
     with pytest.raises(ConfigurationError) as info:
         RealtimeSession(KEY, foo=1)  # type: ignore[call-arg]
-    _named(info.value, "foo")
+    _named(info.value, "foo", "RealtimeSession()")
+    assert isinstance(info.value, UnknownNameError) and isinstance(info.value, TypeError)  # as Python's own
+    with pytest.raises(ConfigurationError) as info:
+        RealtimeSession(KEY, request_timout=3)  # type: ignore[call-arg]
+    _named(info.value, "request_timout", "did you mean 'request_timeout'")
+    with pytest.raises(ConfigurationError) as info:
+        RealtimeSession.azure(endpoint="https://x.openai.azure.com", deployment="d", api_key=KEY, foo=1)  # type: ignore[call-arg]
+    _named(info.value, "foo", "RealtimeSession.azure()")
+    with pytest.raises(ConfigurationError) as info:
+        RealtimeSession.attach("rtc_1", KEY, foo=1)  # type: ignore[call-arg]
+    _named(info.value, "foo", "RealtimeSession.attach()")
 
 
 @pytest.mark.xfail(
@@ -108,11 +155,17 @@ def test_misspelled_event_name() -> None:
 
 
 @pytest.mark.parametrize("ms", [0, -5])
-@pytest.mark.xfail(strict=True, reason="observed: accepted at construction (fails only at the first send)")
 def test_audio_chunk_ms_must_be_positive(ms: float) -> None:
     with pytest.raises(ConfigurationError) as info:
         RealtimeSession(KEY, audio_chunk_ms=ms)
     _named(info.value, "audio_chunk_ms")
+
+
+@pytest.mark.parametrize("value", [0, -1, float("nan"), "5"])
+def test_close_timeout_must_be_positive(value: Any) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        RealtimeSession(KEY, close_timeout=value)
+    _named(info.value, "close_timeout")
 
 
 @pytest.mark.xfail(
