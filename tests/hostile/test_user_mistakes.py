@@ -144,14 +144,54 @@ def test_unknown_constructor_option() -> None:
     _named(info.value, "foo", "RealtimeSession.attach()")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="observed: on('response.dnoe') accepted silently (the handler would never fire)"
-)
 def test_misspelled_event_name() -> None:
     s = RealtimeSession(KEY)
     with pytest.raises(ConfigurationError) as info:
         s.on("response.dnoe", lambda event: None)
-    _named(info.value, "response.dnoe")
+    _named(info.value, "response.dnoe", "did you mean 'response.done'")
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("response.audio.delta", ("did you mean 'response.output_audio.delta'",)),  # the retired beta name
+        ("session.update", ("session.update",)),  # a client event: the server never sends it
+        ("sdk.reconected", ("did you mean 'sdk.reconnected'",)),
+        ("conversation.item.whatever", ("conversation.item.whatever", "UnknownServerEvent")),
+    ],
+)
+def test_event_names_that_can_never_fire(name: str, words: tuple[str, ...]) -> None:
+    s = RealtimeSession(KEY)
+    with pytest.raises(UnknownNameError) as info:
+        s.on(name, lambda event: None)
+    _named(info.value, name, *words)
+
+
+def test_event_classes_the_server_never_sends_are_refused() -> None:
+    from realtime_sdk.events import ResponseDone, SessionUpdate
+
+    s = RealtimeSession(KEY)
+    with pytest.raises(ConfigurationError) as info:
+        s.on(SessionUpdate, lambda event: None)
+    _named(info.value, "SessionUpdate", "session.update")
+    with pytest.raises(ConfigurationError):
+        s.on(int, lambda event: None)
+    s.on(ResponseDone, lambda event: None)  # known names and classes still register
+    s.on("sdk.reconnected", lambda event: None)
+    s.on("*", lambda event: None)
+
+
+async def test_event_types_beyond_the_api_namespaces_still_reach_handlers() -> None:
+    """A server beyond the document may send its own types: outside the API's namespaces they are taken."""
+    import asyncio
+
+    seen = asyncio.Event()
+    async with HostileServer(polite) as srv, judged(srv) as judge:
+        s = judge.track(_session(srv.url))
+        s.on("vendor.note", lambda event: seen.set())
+        await judge.bounded(s.connect())
+        await srv.connections[0].send({"type": "vendor.note"})
+        await judge.bounded(seen.wait())
 
 
 @pytest.mark.parametrize("ms", [0, -5])
