@@ -64,6 +64,7 @@ from ._generated import (
     ResponseFunctionCallArgumentsDone,
     ResponseOutputItemDone,
 )
+from .errors import ConfigurationError
 
 __all__ = [
     "Param",
@@ -338,6 +339,12 @@ class Tool:
             )
         summary, arg_docs = _parse_docstring(described.doc)
         self.description = description if description is not None else summary
+        if timeout is not None and (
+            isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0
+        ):
+            raise ConfigurationError(
+                f"tool {self.name!r}: timeout must be a positive number of seconds or None, not {timeout!r}"
+            )
         self.timeout = timeout
         self.is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
             getattr(fn, "__call__", None)  # noqa: B004 - callable objects with async __call__
@@ -491,7 +498,9 @@ def _described(fn: Callable[..., Any]) -> _Described:
 
 
 @overload
-def tool(fn: _F, /) -> Tool: ...
+def tool(
+    fn: _F, /, *, name: str | None = None, description: str | None = None, timeout: float | None = None
+) -> Tool: ...
 @overload
 def tool(
     *, name: str | None = None, description: str | None = None, timeout: float | None = None
@@ -504,9 +513,13 @@ def tool(
     description: str | None = None,
     timeout: float | None = None,
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
-    """Decorator: ``@tool`` or ``@tool(name=..., description=..., timeout=...)`` makes a :class:`Tool`."""
+    """Make a :class:`Tool`: ``tool(fn, name=..., description=..., timeout=...)``, or as a decorator,
+    ``@tool`` or ``@tool(name=..., description=..., timeout=...)``.
+
+    ``timeout`` (seconds) replaces the session's ``tool_timeout`` for this tool.
+    """
     if fn is not None:
-        return Tool(fn)
+        return Tool(fn, name=name, description=description, timeout=timeout)
 
     def wrap(f: Callable[..., Any]) -> Tool:
         return Tool(f, name=name, description=description, timeout=timeout)

@@ -208,17 +208,43 @@ def test_close_timeout_must_be_positive(value: Any) -> None:
     _named(info.value, "close_timeout")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="observed: tool(fn, name=, description=, timeout=) gives ('lookup', 'Weather.', None): all three ignored",
-)
 def test_tool_keywords_with_a_function() -> None:
     def lookup(city: str) -> str:
         """Weather."""
         return city
 
-    made = tool(lookup, name="weather", description="Current weather", timeout=3.0)  # type: ignore[call-overload]
+    made = tool(lookup, name="weather", description="Current weather", timeout=3.0)
     assert (made.name, made.description, made.timeout) == ("weather", "Current weather", 3.0)
+    assert (made.definition.name, made.definition.description) == ("weather", "Current weather")
+
+
+async def test_a_tools_own_timeout_wins_over_the_sessions() -> None:
+    import asyncio
+
+    from realtime_sdk.tools import ToolCall, run_tool
+
+    never = asyncio.Event()
+
+    async def slow() -> str:
+        """Never answers."""
+        await never.wait()
+        return "late"
+
+    made = tool(slow, timeout=0.05)
+    call = ToolCall(call_id="c1", name="slow", arguments="{}")
+    async with asyncio.timeout(2):  # the session's limit (30 s) would blow this bound
+        result = await run_tool(made, call, 30.0)
+    assert result.is_error and "timed out after 0.05 s" in result.output
+
+
+@pytest.mark.parametrize("value", [0, -1.0, float("nan"), "3"])
+def test_a_tool_timeout_must_be_positive(value: Any) -> None:
+    def lookup(city: str) -> str:
+        return city
+
+    with pytest.raises(ConfigurationError) as info:
+        tool(lookup, timeout=value)
+    _named(info.value, "timeout", "lookup")
 
 
 async def test_an_odd_byte_in_pcm16_is_refused_or_carried() -> None:
