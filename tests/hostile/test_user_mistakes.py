@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -278,21 +279,63 @@ except ImportError:  # an optional extra: the test below is skipped without it
 
 if pydantic is not None:
 
+    class Spot(pydantic.BaseModel):
+        lat: float
+
     class Place(pydantic.BaseModel):
         city: str
         days: int = 1
+        spots: list[Spot] = pydantic.Field(default_factory=list)
 
     def forecast(place: Place) -> str:
         """Forecast."""
         return f"{place.city}:{place.days}"
 
+    def where(city: str) -> Place:
+        """Where."""
+        return Place(city=city, spots=[Spot(lat=1.5)])
+
 
 @pytest.mark.skipif(pydantic is None, reason="pydantic not installed")
-@pytest.mark.xfail(
-    strict=True, reason="observed: TypeError 'cannot describe <class Place> in a tool's JSON Schema'"
-)
 def test_tool_with_a_pydantic_model_parameter() -> None:
+    from realtime_sdk.tools import ToolArgumentsError
+
     made = tool(forecast)
-    params = made.definition().parameters
+    params = made.definition.parameters
     assert isinstance(params, dict)
-    assert params["properties"]["place"]["properties"]["city"]["type"] == "string"
+    place = params["properties"]["place"]
+    assert place["properties"]["city"]["type"] == "string"
+    assert place["required"] == ["city"]
+    # The nested model is inlined: the Realtime API gets a self-contained schema, no $ref/$defs.
+    assert place["properties"]["spots"]["items"]["properties"]["lat"]["type"] == "number"
+    assert "$ref" not in json.dumps(params) and "$defs" not in json.dumps(params)
+    # The model validates the model's arguments: an instance with its defaults, or a message for the model.
+    kwargs = made.parse_arguments('{"place": {"city": "Oslo", "spots": [{"lat": 2}]}}')
+    assert isinstance(kwargs["place"], Place)
+    assert (kwargs["place"].days, kwargs["place"].spots) == (1, [Spot(lat=2.0)])
+    with pytest.raises(ToolArgumentsError) as info:
+        made.parse_arguments('{"place": {"days": 2}}')
+    assert "place" in str(info.value) and "city" in str(info.value)
+
+
+@pytest.mark.skipif(pydantic is None, reason="pydantic not installed")
+async def test_tool_returning_a_pydantic_model() -> None:
+    from realtime_sdk.tools import ToolCall, run_tool
+
+    made = tool(where)
+    result = await run_tool(made, ToolCall(call_id="c", name="where", arguments='{"city": "Oslo"}'), 5.0)
+    assert not result.is_error, result.output
+    assert json.loads(result.output) == {"city": "Oslo", "days": 1, "spots": [{"lat": 1.5}]}
+
+
+@pytest.mark.skipif(pydantic is None, reason="pydantic not installed")
+def test_a_recursive_pydantic_model_is_refused_when_the_tool_is_made() -> None:
+    class Node(pydantic.BaseModel):
+        children: list[Node] = pydantic.Field(default_factory=list)
+
+    def walk(root: Node) -> int:
+        return len(root.children)
+
+    walk.__annotations__["root"] = Node  # a local class: give the resolved type
+    with pytest.raises(TypeError, match="recursive"):
+        tool(walk)
