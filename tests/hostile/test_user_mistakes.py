@@ -272,6 +272,59 @@ async def test_an_odd_byte_in_pcm16_is_refused_or_carried() -> None:
     assert sent["split"] == sent["whole"]
 
 
+async def _appended(srv: HostileServer, s: RealtimeSession) -> bytes:
+    """The audio the server has received so far (an acknowledged request first: frames arrive in order)."""
+    import base64
+
+    await s.add_item("barrier")
+    appends = [e for e in srv.connections[0].received if e["type"] == "input_audio_buffer.append"]
+    return b"".join(base64.b64decode(e["audio"]) for e in appends)
+
+
+@pytest.mark.parametrize("encoding", ["pcm16", "float32"])
+async def test_a_stream_that_ends_inside_a_sample_is_refused_at_flush(encoding: str) -> None:
+    frame = 2 if encoding == "pcm16" else 4
+    audio = bytes(960 * frame + 1)  # 40 ms of silence and one stray byte
+    async with HostileServer(polite) as srv, judged(srv) as judge:
+        s = judge.track(_session(srv.url))
+        await judge.bounded(s.connect())
+        await judge.bounded(s.send_audio(audio, encoding=encoding))  # type: ignore[arg-type]
+        with pytest.raises(AudioFormatError) as info:
+            await judge.bounded(s.flush_audio())
+        _named(info.value, "PCM16" if encoding == "pcm16" else "float32", "1 stray byte", "send_audio")
+        # The whole samples went out; the stray byte was dropped, so what follows starts aligned.
+        assert len(await judge.bounded(_appended(srv, s))) == 960 * 2
+        await judge.bounded(s.send_audio(bytes(960 * frame), encoding=encoding))  # type: ignore[arg-type]
+        await judge.bounded(s.flush_audio())  # nothing stray any more
+        assert len(await judge.bounded(_appended(srv, s))) == 2 * 960 * 2
+        await s.close()
+
+
+async def test_commit_refuses_a_stream_that_ended_inside_a_sample() -> None:
+    async with HostileServer(polite) as srv, judged(srv) as judge:
+        s = judge.track(_session(srv.url))
+        await judge.bounded(s.connect())
+        await judge.bounded(s.send_audio(bytes(4801)))
+        with pytest.raises(AudioFormatError) as info:
+            await judge.bounded(s.commit_audio())
+        _named(info.value, "PCM16", "commit_audio")
+        assert len(await judge.bounded(_appended(srv, s))) == 4800
+        assert not [e for e in srv.connections[0].received if e["type"] == "input_audio_buffer.commit"]
+        await s.close()
+
+
+async def test_changing_the_input_inside_a_sample_is_refused() -> None:
+    async with HostileServer(polite) as srv, judged(srv) as judge:
+        s = judge.track(_session(srv.url))
+        await judge.bounded(s.connect())
+        await judge.bounded(s.send_audio(bytes(4801)))
+        with pytest.raises(AudioFormatError) as info:
+            await judge.bounded(s.send_audio(bytes(3200), sample_rate=16000))
+        _named(info.value, "PCM16", "1 stray byte", "input changed")
+        await judge.bounded(s.flush_audio())  # the stray byte is gone with the old input
+        await s.close()
+
+
 try:
     import pydantic
 except ImportError:  # an optional extra: the test below is skipped without it
