@@ -33,6 +33,7 @@ from ..errors import ConfigurationError, UnknownNameError
 
 __all__ = [
     "SHORTCUTS",
+    "check_chunk_ms",
     "check_options",
     "check_positive",
     "conversation_item",
@@ -87,6 +88,16 @@ def check_positive(name: str, value: object, *, optional: bool, unit: str = "sec
     ):
         allowed = " or None" if optional else ""
         raise ConfigurationError(f"{name} must be a positive number of {unit}{allowed}, not {value!r}")
+
+
+def check_chunk_ms(value: object) -> None:
+    """``audio_chunk_ms``: positive, and at least 1 ms (a smaller value is seconds given for milliseconds)."""
+    check_positive("audio_chunk_ms", value, optional=False, unit="milliseconds")
+    assert isinstance(value, int | float)
+    if value < 1:
+        raise ConfigurationError(
+            f"audio_chunk_ms is in milliseconds: {value!r} ms is less than one; did you mean {value * 1000:g}?"
+        )
 
 
 def session_properties(

@@ -233,7 +233,7 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
                     f"{name} must be a positive number of seconds or None, not {value!r}"
                 )
         _arguments.check_positive("close_timeout", close_timeout, optional=False)
-        _arguments.check_positive("audio_chunk_ms", audio_chunk_ms, optional=False, unit="milliseconds")
+        _arguments.check_chunk_ms(audio_chunk_ms)
         credential = endpoint.has_credential or has_credential_header(self._headers)
         check_transport(endpoint.url, has_credential=credential, allow_insecure=allow_insecure)
 

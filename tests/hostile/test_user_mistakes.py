@@ -195,11 +195,13 @@ async def test_event_types_beyond_the_api_namespaces_still_reach_handlers() -> N
         await judge.bounded(seen.wait())
 
 
-@pytest.mark.parametrize("ms", [0, -5])
+@pytest.mark.parametrize("ms", [0, -5, float("inf"), 0.04])
 def test_audio_chunk_ms_must_be_positive(ms: float) -> None:
     with pytest.raises(ConfigurationError) as info:
         RealtimeSession(KEY, audio_chunk_ms=ms)
     _named(info.value, "audio_chunk_ms")
+    if ms == 0.04:  # seconds given where milliseconds are meant
+        _named(info.value, "did you mean 40?")
 
 
 @pytest.mark.parametrize("value", [0, -1, float("nan"), "5"])
