@@ -127,7 +127,9 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         ``Recorder``) writes every frame both ways to a cassette (see ``realtime_sdk.recording``), across
         reconnects; a path's file is closed by ``close()``, a given ``Recorder`` is left to its owner.
         """
-        check_options(options, SessionOptions.__annotations__, "RealtimeSession()")
+        check_options(
+            options, [*SessionOptions.__annotations__, "model", "base_url", "query"], "RealtimeSession()"
+        )
         endpoint = Endpoint.openai(base_url, api_key=api_key, model=model, query=query)
         self._setup(endpoint, **options)
 
@@ -151,7 +153,18 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         Authenticates with ``api-key: <api_key>`` (falling back to ``AZURE_OPENAI_API_KEY``) or, with a
         ``token_provider`` (sync or async callable returning an Entra ID token), ``Authorization: Bearer``.
         """
-        check_options(options, SessionOptions.__annotations__, "RealtimeSession.azure()")
+        check_options(
+            options,
+            [
+                *SessionOptions.__annotations__,
+                "endpoint",
+                "deployment",
+                "api_version",
+                "token_provider",
+                "query",
+            ],
+            "RealtimeSession.azure()",
+        )
         self = cls.__new__(cls)
         self._setup(
             Endpoint.azure(
@@ -177,7 +190,9 @@ class RealtimeSession(SessionAudio, Receiving, Sending, Reader):
         **options: Unpack[SessionOptions],
     ) -> RealtimeSession:
         """Attach to an existing SIP or WebRTC call (``?call_id=`` in place of ``model``)."""
-        check_options(options, SessionOptions.__annotations__, "RealtimeSession.attach()")
+        check_options(
+            options, [*SessionOptions.__annotations__, "base_url", "query"], "RealtimeSession.attach()"
+        )
         self = cls.__new__(cls)
         self._setup(Endpoint.openai(base_url, api_key=api_key, call_id=call_id, query=query), **options)
         return self

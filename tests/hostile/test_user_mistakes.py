@@ -138,6 +138,9 @@ def test_unknown_constructor_option() -> None:
         RealtimeSession(KEY, request_timout=3)  # type: ignore[call-arg]
     _named(info.value, "request_timout", "did you mean 'request_timeout'")
     with pytest.raises(ConfigurationError) as info:
+        RealtimeSession(KEY, modle="gpt-realtime")  # type: ignore[call-arg]
+    _named(info.value, "modle", "did you mean 'model'")
+    with pytest.raises(ConfigurationError) as info:
         RealtimeSession.azure(endpoint="https://x.openai.azure.com", deployment="d", api_key=KEY, foo=1)  # type: ignore[call-arg]
     _named(info.value, "foo", "RealtimeSession.azure()")
     with pytest.raises(ConfigurationError) as info:
