@@ -1,5 +1,5 @@
 """Mistakes a new user makes: each gives a typed error at the call that made it, naming the public option
-(never a private function), or does what the user meant.  Strict xfails record what happens today."""
+(never a private function), or does what the user meant."""
 
 from __future__ import annotations
 
@@ -116,8 +116,10 @@ async def test_add_item_with_a_dict_works_as_history_does() -> None:
     async with HostileServer(polite) as srv, judged(srv) as judge:
         s = judge.track(_session(srv.url))
         await judge.bounded(s.connect())
-        added = await judge.bounded(s.add_item(item))  # type: ignore[arg-type]
+        added = await judge.bounded(s.add_item(item))
         assert added.type == "message"
+        sent = next(e for e in srv.connections[0].received if e["type"] == "conversation.item.create")
+        assert sent["item"]["content"] == item["content"] and sent["item"]["role"] == "user"
 
 
 async def test_add_item_with_a_dict_that_is_no_item() -> None:
@@ -125,7 +127,7 @@ async def test_add_item_with_a_dict_that_is_no_item() -> None:
         s = judge.track(_session(srv.url))
         await judge.bounded(s.connect())
         with pytest.raises(ConfigurationError) as info:
-            await s.add_item({"type": "message", "role": "user", "content": "hi"})  # type: ignore[arg-type]
+            await s.add_item({"type": "message", "role": "user", "content": "hi"})
         _named(info.value, "add_item", "content")
 
 
