@@ -94,6 +94,11 @@ class InputConverter:
         """True when input bytes are forwarded unchanged."""
         return self._passthrough
 
+    @property
+    def pending_bytes(self) -> int:
+        """Bytes of an incomplete frame from byte input, held until the rest of the frame arrives."""
+        return self._resampler.pending_bytes
+
     def convert(self, chunk: AudioChunk) -> bytes:
         """Convert one chunk; returns the wire bytes that are ready (possibly empty)."""
         if self._input_encoding in ("pcmu", "pcma"):

@@ -25,7 +25,6 @@ from ._generated import (
     RealtimeSessionCreateRequestGAAudioInput,
     RealtimeSessionCreateRequestGAAudioOutput,
 )
-from .errors import ConfigurationError
 
 __all__ = ["as_properties", "diff", "merge", "normalise"]
 
@@ -57,10 +56,7 @@ def _from_fields(fields: dict[str, Any]) -> RealtimeSessionCreateRequestGA:
     plain = {k: v for k, v in fields.items() if not isinstance(v, msgspec.Struct)}
     structs = {k: v for k, v in fields.items() if isinstance(v, msgspec.Struct)}
     # Plain values (dicts from JSON, lists...) are validated by msgspec; struct values pass as they are.
-    try:
-        base = msgspec.convert({**plain, "type": "realtime"}, RealtimeSessionCreateRequestGA)
-    except msgspec.ValidationError as exc:
-        raise ConfigurationError(f"session properties: {exc}") from None
+    base = msgspec.convert({**plain, "type": "realtime"}, RealtimeSessionCreateRequestGA)
     return msgspec.structs.replace(base, **structs) if structs else base
 
 

@@ -7,7 +7,8 @@
     ├── ConfigurationError         a bad argument (ValueError too)
     │   ├── InsecureTransportError an API key about to travel over plain ws:// off loopback
     │   ├── AudioFormatError       audio the SDK cannot convert
-    │   └── ImageError             an image the SDK cannot send (format, shape, detail, URL)
+    │   ├── ImageError             an image the SDK cannot send (format, shape, detail, URL)
+    │   └── UnknownNameError       an option, session property or event type it does not know (TypeError too)
     ├── ConnectError               the websocket handshake failed (``status`` when HTTP answered)
     │   ├── AuthenticationError    401
     │   ├── PermissionDeniedError  403
@@ -77,6 +78,11 @@ class ImageError(ConfigurationError):
     API takes images inline only); a numpy array that is not H×W×3 or H×W×4 ``uint8``; a detail level
     other than ``"auto"``, ``"low"`` or ``"high"``; an image in a message whose role is not ``user``.
     """
+
+
+class UnknownNameError(ConfigurationError, TypeError):
+    """A constructor option, session property or event type the SDK does not know; the message names
+    the nearest known one.  A ``TypeError`` too, as Python's own unexpected keyword argument is."""
 
 
 class ConnectError(RealtimeError):

@@ -14,6 +14,9 @@ from the function's signature:
   inside nested types ``X | None`` is ``anyOf [X, null]``; other unions are ``anyOf``;
 * msgspec ``Struct``s, ``TypedDict``s and dataclasses → nested ``object`` schemas, inlined (no
   ``$ref``: the Realtime API's function parameters are kept self-contained);
+* pydantic models (when the app uses pydantic; the SDK never imports it otherwise) → the model's own
+  JSON Schema, its ``$ref``s inlined, and the model validates the argument (a parameter annotated
+  ``Model``, ``Model | None``, ``list[Model]``...; not a model nested inside a dataclass or struct);
 * descriptions: ``Annotated[X, "text"]``, ``Annotated[X, Param(description="text")]`` or
   ``Annotated[X, msgspec.Meta(description="text")]``; otherwise the function docstring's ``Args:``
   (Google) or ``Parameters`` (numpy) section. The tool's description is the docstring's first
@@ -23,8 +26,9 @@ A type it cannot describe raises ``TypeError`` when the tool is made, not when t
 
 Calls are validated with the same types: the ``arguments`` JSON string is decoded by a msgspec decoder
 for a struct built from the signature, so what the function receives has the annotated types (nested
-structs are structs, enums are enum members). A validation failure becomes a readable message for the
-model (``ToolArgumentsError``). Unknown extra arguments are ignored.
+structs are structs, enums are enum members, pydantic models are validated model instances). A
+validation failure becomes a readable message for the model (``ToolArgumentsError``). Unknown extra
+arguments are ignored.
 
 :func:`run_tool` (defined with the session's I/O and importable from here) is the one
 asynchronous helper: it awaits async functions, runs sync ones in a worker
@@ -34,7 +38,8 @@ read. It never raises except for cancellation of the caller. A sync function tha
 keeps running in its thread (Python cannot stop threads); its result is discarded.
 
 Outputs are strings on the wire: a ``str`` result is sent as is, anything else is JSON-encoded with
-msgspec (structs, dataclasses, dicts, lists, sets, numbers, enums, datetimes, UUIDs, decimals). A result
+msgspec (structs, dataclasses, pydantic models, dicts, lists, sets, numbers, enums, datetimes, UUIDs,
+decimals). A result
 JSON cannot carry (an arbitrary object) or longer than :data:`MAX_OUTPUT_CHARS` becomes an error output,
 as does a failure. Errors are JSON objects ``{"error": "..."}``.
 """
@@ -46,6 +51,7 @@ import enum
 import functools
 import inspect
 import re
+import sys
 import types
 import typing
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
@@ -64,6 +70,7 @@ from ._generated import (
     ResponseFunctionCallArgumentsDone,
     ResponseOutputItemDone,
 )
+from .errors import ConfigurationError
 
 __all__ = [
     "Param",
@@ -234,6 +241,8 @@ def _schema(tp: Any, seen: tuple[Any, ...] = ()) -> dict[str, Any]:
         if args and args[0] is not str:
             raise TypeError(f"dict keys must be str for a JSON object, not {args[0]!r}")
         return {"type": "object", "additionalProperties": _schema(args[1], seen) if args else {}}
+    if _is_pydantic_model(tp):
+        return _pydantic_schema(tp)
     if isinstance(tp, type) and (
         issubclass(tp, msgspec.Struct) or _is_typeddict(tp) or dataclasses.is_dataclass(tp)
     ):
@@ -241,6 +250,41 @@ def _schema(tp: Any, seen: tuple[Any, ...] = ()) -> dict[str, Any]:
             raise TypeError(f"recursive type {tp.__name__} cannot be inlined in a tool schema")
         return _object_schema(tp, (*seen, tp))
     raise TypeError(f"cannot describe {tp!r} in a tool's JSON Schema")
+
+
+def _is_pydantic_model(tp: object) -> bool:
+    """A pydantic (v2) model class.  Looked up, never imported: if the app has a model, pydantic is loaded."""
+    pydantic = sys.modules.get("pydantic")
+    base = getattr(pydantic, "BaseModel", None)
+    return isinstance(base, type) and isinstance(tp, type) and issubclass(tp, base)
+
+
+def _has_pydantic_model(tp: Any) -> bool:
+    """``tp`` is, or contains (``X | None``, ``list[X]``, ``Annotated``...), a pydantic model."""
+    return _is_pydantic_model(tp) or any(_has_pydantic_model(a) for a in typing.get_args(tp))
+
+
+def _pydantic_schema(model: Any) -> dict[str, Any]:
+    """The model's own JSON Schema with every ``$ref`` to its ``$defs`` inlined."""
+    schema: dict[str, Any] = model.model_json_schema()
+    defs: dict[str, Any] = schema.pop("$defs", {})
+
+    def inline(node: Any, stack: tuple[str, ...]) -> Any:
+        if isinstance(node, list):
+            return [inline(v, stack) for v in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            name = ref.removeprefix("#/$defs/")
+            if name in stack or name not in defs:
+                raise TypeError(f"recursive type {name} cannot be inlined in a tool schema")
+            rest = {k: inline(v, stack) for k, v in node.items() if k != "$ref"}
+            return {**inline(defs[name], (*stack, name)), **rest}
+        return {k: inline(v, stack) for k, v in node.items()}
+
+    inlined: dict[str, Any] = inline(schema, (model.__name__,))
+    return inlined
 
 
 def _json_type_of(values: Sequence[object]) -> dict[str, Any]:
@@ -338,11 +382,17 @@ class Tool:
             )
         summary, arg_docs = _parse_docstring(described.doc)
         self.description = description if description is not None else summary
+        if timeout is not None and (
+            isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0
+        ):
+            raise ConfigurationError(
+                f"tool {self.name!r}: timeout must be a positive number of seconds or None, not {timeout!r}"
+            )
         self.timeout = timeout
         self.is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
             getattr(fn, "__call__", None)  # noqa: B004 - callable objects with async __call__
         )
-        self.parameters, self._args_type, self._names = self._build(fn, described, arg_docs)
+        self.parameters, self._args_type, self._names, self._adapters = self._build(fn, described, arg_docs)
         self._decoder = msgspec.json.Decoder(self._args_type)
 
     @classmethod
@@ -360,7 +410,7 @@ class Tool:
     @staticmethod
     def _build(
         fn: Callable[..., Any], described: _Described, arg_docs: Mapping[str, str]
-    ) -> tuple[dict[str, Any], type[msgspec.Struct], list[tuple[str, inspect.Parameter]]]:
+    ) -> tuple[dict[str, Any], type[msgspec.Struct], list[tuple[str, inspect.Parameter]], dict[str, Any]]:
         signature = inspect.signature(fn)  # without self, and without a partial's positional arguments
         hints = _parameter_hints(fn, described.hints_of)
         first = next(iter(signature.parameters), None)
@@ -373,6 +423,7 @@ class Tool:
         required: list[str] = []
         fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
         names: list[tuple[str, inspect.Parameter]] = []
+        adapters: dict[str, Any] = {}
         for pname, param in signature.parameters.items():
             if pname in described.bound:
                 continue  # given by functools.partial: the app's value, not the model's
@@ -395,6 +446,10 @@ class Tool:
             if description:
                 schema = {**schema, "description": description}
             properties[pname] = schema
+            if _has_pydantic_model(base):
+                # msgspec decodes the JSON; the model (through a TypeAdapter) validates this argument.
+                adapters[pname] = sys.modules["pydantic"].TypeAdapter(base)
+                hint = Any
             has_default = param.default is not param.empty
             if has_default:
                 fields.append((pname, hint, param.default))
@@ -412,7 +467,7 @@ class Tool:
             msgspec.json.Decoder(args_type)
         except TypeError as exc:
             raise TypeError(f"cannot validate the arguments of {fn!r}: {exc}") from None
-        return parameters, args_type, names
+        return parameters, args_type, names, adapters
 
     @property
     def definition(self) -> RealtimeFunctionTool:
@@ -434,13 +489,33 @@ class Tool:
             raise ToolArgumentsError(f"invalid arguments for {self.name}: {exc}") from None
         except msgspec.DecodeError as exc:
             raise ToolArgumentsError(f"arguments for {self.name} are not valid JSON: {exc}") from None
-        return {name: getattr(parsed, name) for name, _ in self._names}
+        kwargs = {name: getattr(parsed, name) for name, _ in self._names}
+        for name, adapter in self._adapters.items():
+            param = dict(self._names)[name]
+            if kwargs[name] is param.default:
+                continue  # left out: the function's own default
+            try:
+                kwargs[name] = adapter.validate_python(kwargs[name])
+            except ValueError as exc:  # pydantic's ValidationError
+                raise ToolArgumentsError(
+                    f"invalid arguments for {self.name}: {_problems(name, exc)}"
+                ) from None
+        return kwargs
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.fn(*args, **kwargs)
 
     def __repr__(self) -> str:
         return f"Tool(name={self.name!r}, is_async={self.is_async})"
+
+
+def _problems(name: str, exc: ValueError) -> str:
+    """pydantic's errors, one line each (``place.city: Field required``), without its links."""
+    try:
+        errors = exc.errors()  # type: ignore[attr-defined]
+        return "; ".join(".".join(str(p) for p in (name, *e["loc"])) + f": {e['msg']}" for e in errors)
+    except Exception:
+        return f"`{name}`: {exc}"
 
 
 def _parameter_hints(fn: Callable[..., Any], target: Any) -> dict[str, Any]:
@@ -506,8 +581,11 @@ def tool(
     description: str | None = None,
     timeout: float | None = None,
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
-    """Decorator: ``@tool`` or ``@tool(name=..., description=..., timeout=...)`` makes a :class:`Tool`;
-    ``tool(fn, name=..., description=..., timeout=...)`` does the same for an existing function."""
+    """Make a :class:`Tool`: ``tool(fn, name=..., description=..., timeout=...)``, or as a decorator,
+    ``@tool`` or ``@tool(name=..., description=..., timeout=...)``.
+
+    ``timeout`` (seconds) replaces the session's ``tool_timeout`` for this tool.
+    """
     if fn is not None:
         return Tool(fn, name=name, description=description, timeout=timeout)
 
@@ -628,7 +706,13 @@ class ToolResult:
         )
 
 
-_encoder = msgspec.json.Encoder()
+def _encode_other(value: Any) -> Any:
+    if _is_pydantic_model(type(value)):
+        return value.model_dump(mode="json")
+    raise TypeError(f"Encoding objects of type {type(value).__name__} is unsupported")
+
+
+_encoder = msgspec.json.Encoder(enc_hook=_encode_other)
 
 
 def encode_output(value: object) -> str:

@@ -8,6 +8,12 @@ encoding) and the session's input format stay the same.  When the input changes,
 flushed first (its held-back tail is sent, nothing is lost); when the *session's* format changed, the old
 tail and any partial chunk are dropped instead, since the server now reads the buffer differently.
 
+Byte input may be cut anywhere, even inside a sample: the converter carries an incomplete frame (the odd
+byte of a PCM16 sample) over to the next ``send``.  A stream that *ends* inside a frame had a stray byte
+somewhere, and every sample after it was shifted into noise: ``flush()`` (so ``commit_audio``) then drops
+the partial frame and raises ``AudioFormatError``, and so does a ``send`` that changes the input's
+description while a partial frame is held.
+
 Converted bytes go through a :class:`~realtime_sdk.audio.Chunker` so that every append carries exactly
 ``chunk_ms`` of audio; ``flush()`` sends the converter's tail and the last partial chunk, and must run before
 a commit (``commit_audio`` does it).  A lock keeps appends from concurrent callers in one piece each.
@@ -32,6 +38,7 @@ from ..audio import (
     Quality,
     bytes_per_ms,
 )
+from ..errors import AudioFormatError
 
 __all__ = ["DEFAULT_CHUNK_MS", "AudioSender"]
 
@@ -74,18 +81,30 @@ class AudioSender:
             self.reset()
             return
         async with self._lock:
+            old_key, stray = self._key, self._pending()
             carried, converter = self._converter_for(sample_rate, channels, encoding or "pcm16")
             await self._push(carried + converter.convert(samples))
+        if stray and old_key is not None and old_key != self._key:
+            raise AudioFormatError(_stray(stray, old_key[3], "the input changed"))
 
     async def flush(self) -> None:
-        """Send what the converter and the chunker hold back (end of a turn)."""
+        """Send what the converter and the chunker hold back (end of a turn).
+
+        Raises ``AudioFormatError`` when the byte input ended inside a frame (after sending the rest).
+        """
         async with self._lock:
+            key, stray = self._key, self._pending()
             if self._converter is not None:
                 await self._push(self._converter.flush())
             if self._chunker is not None:
                 rest = self._chunker.flush()
                 if rest:
                     await self._emit(rest)
+        if stray and key is not None:
+            raise AudioFormatError(_stray(stray, key[3], "flush_audio() (or commit_audio())"))
+
+    def _pending(self) -> int:
+        return self._converter.pending_bytes if self._converter is not None else 0
 
     def reset(self) -> None:
         """Drop held-back audio (pause, a cleared input buffer)."""
@@ -125,3 +144,12 @@ class AudioSender:
     async def _emit(self, chunk: bytes) -> None:
         await self._append(chunk)
         self.sent_ms += len(chunk) / self._chunk_bytes_per_ms
+
+
+def _stray(count: int, encoding: Encoding, when: str) -> str:
+    name = "PCM16" if encoding == "pcm16" else encoding
+    return (
+        f"send_audio: the {name} byte stream ended inside a sample at {when}: {count} stray byte(s) after "
+        "the last whole frame were dropped.  A stray byte shifts every sample after it into noise; give "
+        "send_audio whole samples (the stream may be cut anywhere, but must add up to whole frames)"
+    )

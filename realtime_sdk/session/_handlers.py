@@ -20,6 +20,7 @@ import asyncio
 import difflib
 import inspect
 import logging
+import typing
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,9 +28,9 @@ import msgspec
 
 from .._generated import ConversationItemAdded, ConversationItemCreated, ConversationItemDone
 from .._generated.protocols import SERVER_EVENT_TYPES
-from ..errors import ConfigurationError, redact
+from ..errors import UnknownNameError, redact
 from ..events import AnyServerEvent, UnknownServerEvent
-from ..local_events import Reconnected, ToolCallFinished, ToolCallStarted
+from ..local_events import LocalEvent
 
 __all__ = ["ITEM_EVENTS", "HandlerRegistry", "ItemHandler", "describe", "handler_key"]
 
@@ -44,31 +45,44 @@ _ITEM_UPDATED = (
 )
 ITEM_EVENTS = frozenset((*_ITEM_CREATED, *_ITEM_UPDATED, "conversation.item.deleted"))
 _UNKNOWN = "\x00unknown"
-_KNOWN_TYPES: frozenset[str] = frozenset(SERVER_EVENT_TYPES) | frozenset(
-    str(cls.__struct_config__.tag) for cls in (Reconnected, ToolCallFinished, ToolCallStarted)
+_KNOWN = frozenset(
+    (*SERVER_EVENT_TYPES, *(t.__struct_config__.tag for t in typing.get_args(LocalEvent)), "*")
 )
-"""The document's server events and the SDK's own."""
-_FAMILIES = frozenset(t.split(".", 1)[0] for t in _KNOWN_TYPES)
-"""``response``, ``session``, ``sdk``...: under these an unknown name is a typo and ``on`` refuses it; a name
-of another family (a vendor's event) is accepted and matches ``UnknownServerEvent``s of that type."""
+"""What a handler can be registered for: the server's event types, the SDK's own, and everything."""
+_NAMESPACES = frozenset(name.split(".", 1)[0] for name in _KNOWN if "." in name)
+"""The API's (and the SDK's) own event namespaces: ``response``, ``session``, ``sdk``..."""
+_INSTEAD = "session.on(UnknownServerEvent, handler) sees event types this SDK does not know"
 
 
 def handler_key(event_type: type[Any] | str) -> str:
+    """The registry key for ``on(event_type, ...)``; a name or class that can never fire is refused.
+
+    A wire type the SDK knows, a local ``sdk.`` event, ``"*"`` or ``UnknownServerEvent`` is accepted, and
+    so is a type outside the API's namespaces (a server beyond the document may send its own).  A name in
+    one of the API's namespaces that the document does not define is a typo or a retired beta name
+    (``response.audio.delta``): it raises ``UnknownNameError`` with the nearest known name.
+    """
     if isinstance(event_type, str):
-        family = event_type.split(".", 1)[0]
-        if event_type not in _KNOWN_TYPES and family in _FAMILIES:
-            close = difflib.get_close_matches(event_type, sorted(_KNOWN_TYPES), n=1)
+        if event_type in _KNOWN:
+            return event_type
+        namespace = event_type.split(".", 1)[0]
+        close = difflib.get_close_matches(event_type, sorted(_KNOWN - {"*"}), n=1, cutoff=0.8)
+        if namespace in _NAMESPACES or close:
             hint = f"did you mean {close[0]!r}? " if close else ""
-            raise ConfigurationError(
-                f"session.on({event_type!r}, ...): no such {family} event; {hint}(events the document does"
-                " not define arrive as UnknownServerEvent: session.on(UnknownServerEvent, handler))"
+            raise UnknownNameError(
+                f"session.on({event_type!r}): no such server event type; {hint}({_INSTEAD})"
             )
         return event_type
     if event_type is UnknownServerEvent:
         return _UNKNOWN
     tag = getattr(getattr(event_type, "__struct_config__", None), "tag", None)
     if not isinstance(tag, str):
-        raise TypeError(f"{event_type!r} is not an event class")
+        raise UnknownNameError(f"session.on({event_type!r}): not an event class or event type string")
+    if tag not in _KNOWN:
+        raise UnknownNameError(
+            f"session.on({getattr(event_type, '__name__', event_type)}): {tag!r} is not an event the "
+            "server sends (a client event?), so the handler would never run"
+        )
     return tag
 
 

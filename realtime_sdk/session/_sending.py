@@ -19,7 +19,6 @@ reader from ``response.created`` / ``response.done``) under a lock, unless out o
 from __future__ import annotations
 
 import secrets
-import typing
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -46,34 +45,13 @@ from .._generated import (
     SessionUpdate,
     SessionUpdated,
 )
-from ..conversation import text_message
-from ..errors import ConfigurationError, ResponseActiveError, ServerError
+from ..errors import ResponseActiveError, ServerError
 from ..events import ClientEvent
 from ..tools import ToolCall, ToolRegistry
 from ..types import ServerSession
+from ._arguments import conversation_item, session_properties
 from ._requests import Requests
 from ._responses import ResponseHandle
-
-_ITEM_CLASSES: tuple[type, ...] = typing.get_args(RealtimeConversationItem)
-
-
-def _as_item(item: object, role: Literal["user", "system", "assistant"]) -> RealtimeConversationItem:
-    """What ``add_item`` was given, as a wire item; ``ConfigurationError`` for anything that is not one."""
-    if isinstance(item, str):
-        return text_message(role, item)
-    if isinstance(item, Mapping):
-        try:
-            converted: RealtimeConversationItem = msgspec.convert(dict(item), RealtimeConversationItem)
-        except msgspec.ValidationError as exc:
-            raise ConfigurationError(f"add_item(...): not a conversation item: {exc}") from None
-        return converted
-    if isinstance(item, _ITEM_CLASSES):
-        return typing.cast(RealtimeConversationItem, item)
-    raise ConfigurationError(
-        "add_item(...) takes a conversation item (text_message(...), image_message(...), a generated"
-        f" item struct or its dict) or a string, not {type(item).__name__}"
-    )
-
 
 __all__ = ["Sending"]
 
@@ -93,13 +71,16 @@ class Sending(Requests):
         """Change the session: send the fields that differ, wait for ``session.updated``.
 
         ``update_session(instructions="...", max_output_tokens=2048)`` or
-        ``update_session(SessionProperties(...))``.  Raises ``ServerError`` if the server refuses,
+        ``update_session(SessionProperties(...))``.  The shortcuts ``voice=``, ``turn_detection=`` and
+        ``transcription=`` set ``audio.output.voice``, ``audio.input.turn_detection`` and
+        ``audio.input.transcription``.  An unknown or wrongly typed property raises
+        ``ConfigurationError`` before anything is sent.  Raises ``ServerError`` if the server refuses,
         ``RequestTimeoutError`` when it does not answer in time.  Across a reconnect the update is sent
         again on the new connection.
         """
-        update = _config.as_properties(properties)
+        update = session_properties(properties, "update_session")
         if changes:
-            update = _config.merge(update, _config.as_properties(changes))
+            update = _config.merge(update, session_properties(changes, "update_session"))
         target = _config.normalise(_config.merge(self._config, _config.normalise(update)))
         delta = _config.diff(self._config, target)
         if delta is None:
@@ -142,12 +123,13 @@ class Sending(Requests):
         previous_item_id: str | None = None,
         role: Literal["user", "system", "assistant"] = "user",
     ) -> RealtimeConversationItem:
-        """Add an item (or a text message, given a string) and return the item as the server stored it.
+        """Add an item and return the item as the server stored it.
 
-        ``item`` may also be a plain dict in the wire shape (``{"type": "message", "role": "user",
-        "content": [...]}``), as ``history=`` takes it.  Anything else is a ``ConfigurationError``.
+        ``item`` is an item (``text_message(...)``, any ``RealtimeConversationItem``), a dict of one (as
+        ``history=`` takes) or a string (a text message from ``role``); anything else raises
+        ``ConfigurationError``.
         """
-        item = _as_item(item, role)
+        item = conversation_item(item, role, "add_item")
         check_item_images([item])  # a hand-built image part the API would refuse: ImageError, not sent
         if not isinstance(item.id, str):
             # A client-chosen id (the API allows up to 32 characters) is how the acknowledgement is matched.

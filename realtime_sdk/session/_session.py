@@ -25,7 +25,6 @@ conversation.
 from __future__ import annotations
 
 import asyncio
-import difflib
 import itertools
 import logging
 import os
@@ -45,6 +44,8 @@ from ..protocol import ResponseBook
 from ..recording import Recorder
 from ..tools import DEFAULT_TIMEOUT, Tool, ToolRegistry
 from ..vision import DEFAULT_KEEP
+from . import _arguments
+from ._arguments import check_options
 from ._audio_io import AudioIO
 from ._audio_send import DEFAULT_CHUNK_MS
 from ._connect import Endpoint, TokenProvider, abort, check_transport, has_credential_header
@@ -138,6 +139,9 @@ class RealtimeSession(SessionAudio, SessionVideo, Receiving, Sending, Reader):
         ``video_frames_kept`` how many frame items stay in the conversation (older ones are deleted),
         ``start_video_paused`` starts with frames dropped until ``set_video_input_paused(False)``.
         """
+        check_options(
+            options, [*SessionOptions.__annotations__, "model", "base_url", "query"], "RealtimeSession()"
+        )
         endpoint = Endpoint.openai(base_url, api_key=api_key, model=model, query=query)
         self._setup(endpoint, **options)
 
@@ -161,6 +165,18 @@ class RealtimeSession(SessionAudio, SessionVideo, Receiving, Sending, Reader):
         Authenticates with ``api-key: <api_key>`` (falling back to ``AZURE_OPENAI_API_KEY``) or, with a
         ``token_provider`` (sync or async callable returning an Entra ID token), ``Authorization: Bearer``.
         """
+        check_options(
+            options,
+            [
+                *SessionOptions.__annotations__,
+                "endpoint",
+                "deployment",
+                "api_version",
+                "token_provider",
+                "query",
+            ],
+            "RealtimeSession.azure()",
+        )
         self = cls.__new__(cls)
         self._setup(
             Endpoint.azure(
@@ -186,27 +202,15 @@ class RealtimeSession(SessionAudio, SessionVideo, Receiving, Sending, Reader):
         **options: Unpack[SessionOptions],
     ) -> RealtimeSession:
         """Attach to an existing SIP or WebRTC call (``?call_id=`` in place of ``model``)."""
+        check_options(
+            options, [*SessionOptions.__annotations__, "base_url", "query"], "RealtimeSession.attach()"
+        )
         self = cls.__new__(cls)
         self._setup(Endpoint.openai(base_url, api_key=api_key, call_id=call_id, query=query), **options)
         return self
 
     def _setup(self, endpoint: Endpoint, **options: Any) -> None:
-        unknown = sorted(set(options) - set(SessionOptions.__annotations__))
-        if unknown:
-            known = ", ".join(sorted(SessionOptions.__annotations__))
-            hints = [
-                f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name)
-                for name in unknown
-                for close in [difflib.get_close_matches(name, SessionOptions.__annotations__, n=1)]
-            ]
-            raise ConfigurationError(
-                f"RealtimeSession got unknown option(s) {', '.join(hints)}; the options are: {known}"
-            )
-        chunk = options.get("audio_chunk_ms", DEFAULT_CHUNK_MS)
-        if isinstance(chunk, bool) or not isinstance(chunk, int | float) or not chunk > 0:
-            raise ConfigurationError(
-                f"RealtimeSession(audio_chunk_ms=...) must be a positive number, not {chunk!r}"
-            )
+        # The constructors have checked the option names against their own signatures (check_options).
         self._init_options(endpoint, **options)
 
     def _init_options(
@@ -240,7 +244,9 @@ class RealtimeSession(SessionAudio, SessionVideo, Receiving, Sending, Reader):
         self._endpoint = endpoint
         self._record_to = record_to
         self._recorder = None
-        self._initial = _config.normalise(_config.as_properties(session_properties))
+        self._initial = _config.normalise(
+            _arguments.session_properties(session_properties, "session_properties")
+        )
         self._headers = dict(headers or {})
         self._http = http
         self._own_http = http is None
@@ -261,6 +267,8 @@ class RealtimeSession(SessionAudio, SessionVideo, Receiving, Sending, Reader):
                 raise ConfigurationError(
                     f"{name} must be a positive number of seconds or None, not {value!r}"
                 )
+        _arguments.check_positive("close_timeout", close_timeout, optional=False)
+        _arguments.check_chunk_ms(audio_chunk_ms)
         credential = endpoint.has_credential or has_credential_header(self._headers)
         check_transport(endpoint.url, has_credential=credential, allow_insecure=allow_insecure)
 

@@ -50,7 +50,10 @@ class SessionAudio(SessionState):
         defaults to 8000 for G.711 (``encoding="pcmu"``/``"pcma"``) and to 24000 otherwise.  Resampled to
         24 kHz PCM16, or to 8 kHz G.711 for a ``audio/pcmu``/``audio/pcma`` session (μ-law at 8 kHz into a
         μ-law session passes through untouched).  Appended in chunks of ``audio_chunk_ms`` (constructor; default
-        40 ms, see ``_audio_send.DEFAULT_CHUNK_MS`` for why).  Dropped while paused.
+        40 ms, see ``_audio_send.DEFAULT_CHUNK_MS`` for why).  Dropped while paused.  Bytes may be cut
+        anywhere, even inside a sample (the partial sample waits for the next call), but the stream must
+        add up to whole samples: one that ends inside a sample raises ``AudioFormatError`` at
+        ``flush_audio`` / ``commit_audio``.
         """
         await self._audio_io.send(samples, default_sample_rate(sample_rate, encoding), channels, encoding)
 

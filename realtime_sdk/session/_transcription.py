@@ -69,6 +69,7 @@ from ..events import AnyServerEvent
 from ..local_events import LocalEvent, Reconnected, SessionEvent
 from ..recording import Recorder
 from ..types import ServerSession
+from ._arguments import check_options
 from ._connect import Endpoint
 from ._reconnect import ReconnectPolicy
 from ._session import DEFAULT_URL, RealtimeSession
@@ -84,6 +85,22 @@ CLIENT_COMMIT_MODELS = frozenset({"gpt-realtime-whisper"})
 """Models with no server VAD (the document: turn detection must be ``null``): the app calls ``commit()``."""
 
 _LOGPROBS = "item.input_audio_transcription.logprobs"
+
+
+_EXPLICIT = (
+    "api_key",
+    "model",
+    "language",
+    "prompt",
+    "turn_detection",
+    "noise_reduction",
+    "include_logprobs",
+    "input_format",
+    "recovery_audio_ms",
+    "base_url",
+    "query",
+)
+"""``TranscriptionSession``'s own keywords, offered as close matches for a misspelt option."""
 
 
 class TranscriptionOptions(TypedDict, total=False):
@@ -346,6 +363,11 @@ class TranscriptionSession:
         config = transcription_config(**self._settings)
         params = dict(query or {})
         params.setdefault("intent", "transcription")
+        check_options(
+            options,
+            [*TranscriptionOptions.__annotations__, *_EXPLICIT],
+            "TranscriptionSession()",
+        )
         edge = _Edge.__new__(_Edge)
         edge._setup(Endpoint.openai(base_url, api_key=api_key, query=params), **options)
         if recovery_audio_ms < 0:
