@@ -5,6 +5,17 @@ server events in order and turns the outputs into futures, handles and streams. 
 ``docs/architecture.md`` for the contract.
 """
 
+from ._requests import HARMLESS_ERROR_CODES, ErrorClaim, Pending, RequestBook
 from ._responses import METADATA_KEY, Ended, ResponseBook, Routed, Started
 
-__all__ = ["METADATA_KEY", "Ended", "ResponseBook", "Routed", "Started"]
+__all__ = [
+    "HARMLESS_ERROR_CODES",
+    "METADATA_KEY",
+    "Ended",
+    "ErrorClaim",
+    "Pending",
+    "RequestBook",
+    "ResponseBook",
+    "Routed",
+    "Started",
+]
