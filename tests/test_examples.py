@@ -98,6 +98,21 @@ def test_agent_runs_a_sync_and_an_async_tool_and_answers(tmp_path: Path) -> None
     assert re.search(r"^\(10 items, \d+ tokens\)$", out, re.M), out
 
 
+def test_describe_camera_sends_frames_only_while_video_runs_and_the_model_sees_them(tmp_path: Path) -> None:
+    out = run_example("describe_camera.py", "--fps", "10", "--paused-seconds", "0.5", cwd=tmp_path)
+    lines = out.splitlines()
+    start = re.search(r"^paused at start: (\d+) frames offered, (\d+) accepted$", out, re.M)
+    assert start is not None and int(start.group(1)) > 0 and start.group(2) == "0", out
+    # The camera is 640×480; detail "low" gives the model at most 512 px on the long side, so the
+    # local model reports the frame it received as 512×384.
+    assert lines.count("model: I see a 512×384 image") == 2, out
+    paused = re.search(r"^while paused: (\d+) frames offered, (\d+) accepted, (\d+) sent$", out, re.M)
+    assert paused is not None and int(paused.group(1)) > 0, out
+    assert paused.group(2, 3) == ("0", "0"), out
+    total = re.search(r"^(\d+) frames sent in all$", out, re.M)
+    assert total is not None and int(total.group(1)) >= 3, out  # one, then two more after the first answer
+
+
 def test_examples_pass_mypy_strict() -> None:
     files = sorted(str(p) for p in EXAMPLES.glob("*.py"))
     assert len(files) >= 3

@@ -54,7 +54,10 @@ class FrameScheduler(Generic[F]):
         if isinstance(fps, bool) or not isinstance(fps, int | float) or not math.isfinite(fps) or fps <= 0:
             raise ConfigurationError(f"video_fps must be a positive number of frames per second, not {fps!r}")
         if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
-            raise ConfigurationError(f"the number of frame items to keep must be at least 1, not {keep!r}")
+            raise ConfigurationError(
+                f"video_frames_kept (how many frame items to keep in the conversation) must be a whole "
+                f"number of at least 1, not {keep!r}"
+            )
         self.interval = 1.0 / fps
         self.keep = keep
         self._paused = paused

@@ -1,15 +1,23 @@
-"""Images made with Pillow for the vision tests (a dev dependency): encoded by an independent encoder."""
+"""Images made with Pillow for the vision tests (a dev dependency): encoded by an independent encoder.
+
+Pillow is imported by the helpers that use it, so tests that need no Pillow run without it.
+"""
 
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 
 def encoded(width: int, height: int, fmt: str, mode: str = "RGB") -> bytes:
     """A ``width``×``height`` gradient saved by Pillow as ``fmt`` (PNG, JPEG, WEBP, GIF)."""
+    from PIL import Image
+
     out = io.BytesIO()
     Image.fromarray(gradient(width, height)).convert(mode).save(out, format=fmt)
     return out.getvalue()
@@ -27,6 +35,8 @@ def gradient(width: int, height: int, channels: int = 3) -> np.ndarray:
 
 
 def decoded(data: bytes) -> Image.Image:
+    from PIL import Image
+
     picture = Image.open(io.BytesIO(data))
     picture.load()
     return picture

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import struct
+import zlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -51,6 +53,22 @@ def image_of(url: str) -> tuple[str, bytes]:
     head, _, payload = url.partition(",")
     assert head.startswith("data:") and head.endswith(";base64"), url[:40]
     return head[5 : -len(";base64")], base64.b64decode(payload, validate=True)
+
+
+def plain_png(width: int, height: int, grey: int = 128) -> bytes:
+    """A ``width``×``height`` PNG of one grey level, written by hand (no Pillow): signature, IHDR, IDAT, IEND."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale, no interlace
+    rows = b"".join(b"\x00" + bytes([grey]) * width for _ in range(height))  # filter 0 on every row
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 async def no_wait(_: float) -> None:
