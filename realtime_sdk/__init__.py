@@ -36,7 +36,7 @@ from .errors import (
     TranscriptionFailedError,
 )
 from .events import UnknownServerEvent
-from .local_events import Reconnected, SessionEvent, ToolCallFinished, ToolCallStarted
+from .local_events import McpApprovalRequested, Reconnected, SessionEvent, ToolCallFinished, ToolCallStarted
 from .session import (
     AudioInterrupted,
     ClientSecret,
@@ -89,6 +89,7 @@ __all__ = [
     "InputAudioNoiseReduction",
     "InputAudioTranscription",
     "InsecureTransportError",
+    "McpApprovalRequested",
     "NotFoundError",
     "OutputAudioChunk",
     "OutputAudioStream",

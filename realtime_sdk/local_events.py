@@ -21,7 +21,14 @@ from ._struct import Struct
 from .events import AnyServerEvent
 from .tools import ToolCall, ToolResult
 
-__all__ = ["LocalEvent", "Reconnected", "SessionEvent", "ToolCallFinished", "ToolCallStarted"]
+__all__ = [
+    "LocalEvent",
+    "McpApprovalRequested",
+    "Reconnected",
+    "SessionEvent",
+    "ToolCallFinished",
+    "ToolCallStarted",
+]
 
 
 class Reconnected(Struct, kw_only=True, tag_field="type", tag="sdk.reconnected"):
@@ -70,6 +77,23 @@ class ToolCallFinished(Struct, kw_only=True, tag_field="type", tag="sdk.tool_cal
     result: ToolResult
 
 
-LocalEvent: TypeAlias = Reconnected | ToolCallStarted | ToolCallFinished
+class McpApprovalRequested(Struct, kw_only=True, tag_field="type", tag="sdk.mcp_approval.requested"):
+    """The server waits for approval before calling the MCP tool ``name`` of ``server_label``.
+
+    ``policy`` says who answers: ``"ask"`` — the app, with ``session.answer_mcp_approval(request_id,
+    approve)`` (denied when nobody answers within ``mcp_approval_timeout``); ``"approve"``/``"deny"`` — the
+    session did at once; ``"callback"`` — the ``mcp_approval=`` callable decides.
+    """
+
+    request_id: str
+    server_label: str
+    name: str
+    arguments: str
+    """The arguments the model wrote for the tool (a JSON string)."""
+    response_id: str | None
+    policy: Literal["ask", "approve", "deny", "callback"]
+
+
+LocalEvent: TypeAlias = Reconnected | ToolCallStarted | ToolCallFinished | McpApprovalRequested
 SessionEvent: TypeAlias = AnyServerEvent | LocalEvent
 """What ``async for event in session`` yields: every server event and the SDK's own events."""

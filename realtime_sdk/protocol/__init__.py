@@ -5,14 +5,18 @@ server events in order and turns the outputs into futures, handles and streams. 
 ``docs/architecture.md`` for the contract.
 """
 
+from ._approvals import ApprovalBook, ApprovalRequested, FollowUp
 from ._requests import HARMLESS_ERROR_CODES, ErrorClaim, Pending, RequestBook
 from ._responses import METADATA_KEY, Ended, ResponseBook, Routed, Started
 
 __all__ = [
     "HARMLESS_ERROR_CODES",
     "METADATA_KEY",
+    "ApprovalBook",
+    "ApprovalRequested",
     "Ended",
     "ErrorClaim",
+    "FollowUp",
     "Pending",
     "RequestBook",
     "ResponseBook",

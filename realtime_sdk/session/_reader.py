@@ -155,6 +155,7 @@ class Reader(SessionState):
                 handle = ResponseHandle(out.key, out_of_band=out.out_of_band, maxsize=self._maxsize)
                 handle.started_by_server = True
                 self._handles[out.key] = handle
+            self._approvals.started(out_of_band=out.out_of_band)
             handle._bind(event)  # a nameless one stays: its response.done finds it by tag
             await handle._feed(event)
             await self._announce(handle)
@@ -232,6 +233,7 @@ class Reader(SessionState):
             # complete calls of a lost response on the new connection.
             self.conversation.receive(done)
             self._tools.observe(done)
+        self._approvals.connection_lost()  # their requests went with the server's session
         _settle(self._idle_waiters, None)
         return tuple(d.response.id for d in lost if isinstance(d.response.id, str))
 

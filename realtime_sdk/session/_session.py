@@ -40,11 +40,13 @@ from .._conv_history import check_item_images
 from .._generated import RealtimeSessionCreateRequestGA
 from ..conversation import Conversation, HistoryItem, history_events
 from ..errors import ConfigurationError, ConnectionClosed, ConnectTimeoutError, RealtimeError
+from ..local_events import McpApprovalRequested
 from ..protocol import ResponseBook
 from ..recording import Recorder
 from ..tools import DEFAULT_TIMEOUT, Tool, ToolRegistry
 from ..vision import DEFAULT_KEEP
 from . import _arguments
+from ._approvals import ApprovalDesk, ApprovalPolicy, check_policy
 from ._arguments import check_options
 from ._audio_io import AudioIO
 from ._audio_send import DEFAULT_CHUNK_MS
@@ -95,6 +97,8 @@ class SessionOptions(TypedDict, total=False):
     start_video_paused: bool
     video_fps: float
     video_frames_kept: int
+    mcp_approval: ApprovalPolicy
+    mcp_approval_timeout: float | None
 
 
 class RealtimeSession(SessionAudio, SessionVideo, Receiving, Sending, Reader):
@@ -138,6 +142,11 @@ class RealtimeSession(SessionAudio, SessionVideo, Receiving, Sending, Reader):
         detail level of frames, ``video_fps`` the most frames sent per second (the latest wins),
         ``video_frames_kept`` how many frame items stay in the conversation (older ones are deleted),
         ``start_video_paused`` starts with frames dropped until ``set_video_input_paused(False)``.
+
+        MCP tools with ``require_approval``: ``mcp_approval`` answers their approval requests — ``"deny"``
+        (the default: nothing runs unapproved, and nothing waits), ``"approve"``, a callable taking the
+        ``McpApprovalRequested`` (sync or async, ``True`` approves), or ``"ask"``: the app answers with
+        ``answer_mcp_approval``, and a request left unanswered for ``mcp_approval_timeout`` seconds is denied.
         """
         check_options(
             options, [*SessionOptions.__annotations__, "model", "base_url", "query"], "RealtimeSession()"
@@ -240,6 +249,8 @@ class RealtimeSession(SessionAudio, SessionVideo, Receiving, Sending, Reader):
         start_video_paused: bool = False,
         video_fps: float = 1.0,
         video_frames_kept: int = DEFAULT_KEEP,
+        mcp_approval: ApprovalPolicy = "deny",
+        mcp_approval_timeout: float | None = 60.0,
     ) -> None:
         self._endpoint = endpoint
         self._record_to = record_to
@@ -309,6 +320,14 @@ class RealtimeSession(SessionAudio, SessionVideo, Receiving, Sending, Reader):
         self._video = VideoInput(
             self, detail=video_frame_detail, fps=video_fps, keep=video_frames_kept, paused=start_video_paused
         )
+        self._approvals = ApprovalDesk(
+            policy=mcp_approval,
+            timeout=mcp_approval_timeout,
+            add_item=self.add_item,
+            create_response=self.create_response,
+            emit=self._emit,
+        )
+        self._observers.append(self._approvals.observe)
         if len(registry):
             self._initial = _with_tools(self._initial, registry)
 
@@ -371,6 +390,7 @@ class RealtimeSession(SessionAudio, SessionVideo, Receiving, Sending, Reader):
     async def _close(self) -> None:
         await self._link.aclose()
         await self._video.aclose()
+        await self._approvals.aclose()
         ws, reader = self._ws, self._reader
         if ws is not None and not ws.closed:
             self._close_reason = "closed by the client"
@@ -417,6 +437,28 @@ class RealtimeSession(SessionAudio, SessionVideo, Receiving, Sending, Reader):
     @property
     def closed(self) -> bool:
         return self._closed is not None
+
+    # -- MCP approvals ----------------------------------------------------------------------------------
+
+    async def answer_mcp_approval(self, request_id: str, approve: bool, *, reason: str | None = None) -> None:
+        """Answer an MCP tool's approval request (``McpApprovalRequested``); returns once the server stored
+        the answer.  When every request of the response is answered the session asks for the response that
+        goes on.  ``ConfigurationError`` for an unknown or already answered ``request_id``."""
+        await self._approvals.answer(request_id, approve, reason)
+
+    def on_mcp_approval(
+        self, decide: Callable[[McpApprovalRequested], Any]
+    ) -> Callable[[McpApprovalRequested], Any]:
+        """Decorator: ``decide(request)`` (sync or async) answers every approval request, ``True`` to approve;
+        the same as ``mcp_approval=decide``."""
+        check_policy(decide, None)
+        self._approvals.policy = decide
+        return decide
+
+    @property
+    def pending_mcp_approvals(self) -> list[McpApprovalRequested]:
+        """The approval requests nobody answered yet (with ``mcp_approval="ask"``), oldest first."""
+        return [self._approvals.notice(request) for request in self._approvals.open]
 
 
 def _with_tools(

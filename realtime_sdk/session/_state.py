@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from ..events import AnyServerEvent
     from ..local_events import SessionEvent
     from ..recording import Recorder
+    from ._approvals import ApprovalDesk
     from ._audio_io import AudioIO
     from ._connect import Endpoint
     from ._handlers import HandlerRegistry
@@ -108,4 +109,5 @@ class SessionState:
     # -- collaborators --
     _audio_io: AudioIO
     _tools: ToolRunner
+    _approvals: ApprovalDesk
     _link: Reconnector
