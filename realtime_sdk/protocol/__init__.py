@@ -6,14 +6,18 @@ server events in order and turns the outputs into futures, handles and streams. 
 """
 
 from ._approvals import ApprovalBook, ApprovalRequested, FollowUp
+from ._continuity import ABNORMAL_CLOSE_CODES, MIN_ROLLOVER_LIFE, Continuity
 from ._requests import HARMLESS_ERROR_CODES, ErrorClaim, Pending, RequestBook
 from ._responses import METADATA_KEY, Ended, ResponseBook, Routed, Started
 
 __all__ = [
+    "ABNORMAL_CLOSE_CODES",
     "HARMLESS_ERROR_CODES",
     "METADATA_KEY",
+    "MIN_ROLLOVER_LIFE",
     "ApprovalBook",
     "ApprovalRequested",
+    "Continuity",
     "Ended",
     "ErrorClaim",
     "FollowUp",

@@ -47,16 +47,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from .._generated import (
-    ConversationItemAdded,
-    ConversationItemCreate,
-    ConversationItemCreated,
-    ConversationItemDone,
-    Error,
     RealtimeResponse,
     RealtimeResponseStatusDetails,
     ResponseDone,
-    SessionCreated,
-    SessionUpdated,
 )
 from ..conversation import Conversation
 from ..errors import (
@@ -72,6 +65,7 @@ from ..errors import (
 )
 from ..events import AnyServerEvent, ClientEvent
 from ..local_events import LocalEvent, Reconnected
+from ..protocol import ABNORMAL_CLOSE_CODES, Continuity
 
 if TYPE_CHECKING:
     import aiohttp
@@ -108,9 +102,6 @@ __all__ = ["ReconnectPolicy", "Reconnector", "abandoned_responses"]
 
 log = logging.getLogger("realtime_sdk")
 
-ABNORMAL_CLOSE_CODES = frozenset({1006, 1011, 1012, 1013})
-_MIN_ROLLOVER_LIFE = 1.0
-"""Seconds: a session with less life left than this (by the policy's clock) is not rolled over."""
 _FATAL = (AuthenticationError, PermissionDeniedError, NotFoundError, RateLimitError, ServerError)
 
 
@@ -175,12 +166,15 @@ class Reconnector:
         self.armed = False
         """``connect()`` succeeded: from now on a lost connection may be replaced."""
         self.reconnecting = False
-        self.restoring = False
+        self.rules = (
+            Continuity(close_codes=policy.close_codes, margin=policy.rollover_margin)
+            if policy is not None
+            else Continuity()
+        )
+        """The decisions (what to replace, when to roll over, which echoes to hide): the core's."""
         self.task: asyncio.Task[None] | None = None
         self.timer: asyncio.Task[None] | None = None
         self.rollover_due = False
-        self._expired = False
-        self._echoes: set[str] = set()
         self._changed = asyncio.Event()
         self._lost: tuple[str, ...] = ()
         self._not_restored: tuple[str, ...] = ()
@@ -188,25 +182,16 @@ class Reconnector:
     # -- the reader's side --------------------------------------------------------------------------
 
     def observe(self, event: AnyServerEvent) -> None:
-        if isinstance(event, Error) and event.error.code == "session_expired":
-            self._expired = True
+        self.rules.receive(event)
         self._changed.set()
 
     def is_echo(self, event: AnyServerEvent) -> bool:
         """An acknowledgement of a restored item: for the restore's waiters only."""
-        if not self._echoes:
-            return False
-        if isinstance(event, ConversationItemAdded | ConversationItemCreated | ConversationItemDone):
-            item_id = event.item.id
-            if isinstance(item_id, str) and item_id in self._echoes:
-                if isinstance(event, ConversationItemDone):
-                    self._echoes.discard(item_id)
-                return True
-        return False
+        return self.rules.is_echo(event)
 
     def hides(self, event: AnyServerEvent) -> bool:
         """The new connection's greeting and configuration answer, while restoring."""
-        return self.restoring and isinstance(event, SessionCreated | SessionUpdated)
+        return self.rules.hides(event)
 
     def poke(self) -> None:
         self._changed.set()
@@ -214,14 +199,13 @@ class Reconnector:
     # -- deciding -----------------------------------------------------------------------------------
 
     def should_reconnect(self, closed: ConnectionClosed) -> bool:
-        policy = self.policy
-        if policy is None or not self.armed or self._session._closing:
+        if self.policy is None:
             return False
-        return closed.code is None or closed.code in policy.close_codes or self._expired
+        return self.rules.should_reconnect(closed.code, armed=self.armed, closing=self._session._closing)
 
     def start(self, closed: ConnectionClosed, lost: tuple[str, ...]) -> None:
         """The connection is gone (and the session has dropped what belonged to it): replace it."""
-        reason: Literal["dropped", "expired"] = "expired" if self._expired else "dropped"
+        reason = self.rules.reason
         self._begin(lost)
         self.task = asyncio.ensure_future(self._supervise(closed, reason))
         self.task.set_name("realtime_sdk reconnect")
@@ -236,7 +220,7 @@ class Reconnector:
     def connected(self) -> None:
         """``connect()`` succeeded, or a reconnect did: arm, and time the next rollover."""
         self.armed = True
-        self._expired = False
+        self.rules.connected()
         self._cancel_timer()
         expires_at = self._session.conversation.expires_at
         if self.policy is not None and self.policy.rollover and expires_at is not None:
@@ -252,15 +236,12 @@ class Reconnector:
         policy = self.policy
         assert policy is not None
         armed_at = policy.clock()
-        life = expires_at - armed_at
-        if life <= _MIN_ROLLOVER_LIFE:
-            # Already expired by this clock (a clock running fast, or a server's odd expires_at): a new
-            # session could be no better, so none is made; an expiry, if it comes, reconnects with backoff.
+        due = self.rules.rollover_at(expires_at, armed_at)
+        if due is None:
+            # An expiry, if it comes, reconnects with backoff.
+            life = expires_at - armed_at
             log.warning("the session expires %.1f s from now by this clock: not rolling it over", life)
             return
-        # Not before half of the session's life is used: a server whose sessions are shorter than the
-        # margin would otherwise be rolled over as soon as each new session starts, without end.
-        due = max(expires_at - policy.rollover_margin, armed_at + life / 2)
         while (remaining := due - policy.clock()) > 0:
             await policy.sleep(remaining)
         self.rollover_due = True
@@ -283,11 +264,11 @@ class Reconnector:
 
     def _quiet(self) -> bool:
         session = self._session
-        return (
-            not session._book.active
-            and not session._create_lock.locked()
-            and session._tools.idle
-            and not session.conversation.speaking
+        return Continuity.quiet(
+            responding=bool(session._book.active),
+            creating=session._create_lock.locked(),
+            tools_busy=not session._tools.idle,
+            speaking=session.conversation.speaking,
         )
 
     # -- reconnecting -------------------------------------------------------------------------------
@@ -340,7 +321,7 @@ class Reconnector:
 
     async def _attempt(self) -> int:
         session = self._session
-        self.restoring = True
+        self.rules.begin_restore()
         try:
             async with asyncio.timeout(session._connect_timeout):
                 await session._open()
@@ -348,11 +329,7 @@ class Reconnector:
                 notes: list[str] = []
                 events: list[ClientEvent] = session.conversation.restore_events(keep_ids=True, notes=notes)
                 self._not_restored = tuple(notes)
-                self._echoes = {
-                    e.item.id
-                    for e in events
-                    if isinstance(e, ConversationItemCreate) and isinstance(e.item.id, str)
-                }
+                self.rules.restoring_items(events)
                 await session._create_items(events, gated=False)
                 return len(events)
         except TimeoutError:
@@ -360,7 +337,7 @@ class Reconnector:
                 f"the new connection was not ready within {session._connect_timeout} s"
             ) from None
         finally:
-            self.restoring = False
+            self.rules.end_restore()
 
     async def aclose(self) -> None:
         """Stop a running reconnect or rollover (the session is closing)."""
