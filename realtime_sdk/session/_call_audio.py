@@ -28,7 +28,6 @@ import math
 import time
 from collections.abc import Callable
 
-from .._conv_state import AUDIO_PART_TYPES
 from .._generated import (
     ConversationItemTruncate,
     OutputAudioBufferClear,
@@ -38,6 +37,7 @@ from .._generated import (
     ResponseCancel,
 )
 from ..conversation import Conversation
+from ..conversation._state import AUDIO_PART_TYPES
 from ..events import AnyServerEvent, ClientEvent
 from ._audio_out import AudioInterrupted
 

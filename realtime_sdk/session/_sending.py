@@ -25,7 +25,6 @@ from typing import Any, Literal
 import msgspec
 
 from .. import _config
-from .._conv_history import check_item_images
 from .._generated import (
     ConversationItemAdded,
     ConversationItemCreate,
@@ -45,6 +44,7 @@ from .._generated import (
     SessionUpdate,
     SessionUpdated,
 )
+from ..conversation._history import check_item_images
 from ..errors import ResponseActiveError, ServerError
 from ..events import ClientEvent
 from ..tools import ToolCall, ToolRegistry

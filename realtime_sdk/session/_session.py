@@ -36,9 +36,9 @@ import aiohttp
 import msgspec
 
 from .. import _config
-from .._conv_history import check_item_images
 from .._generated import RealtimeSessionCreateRequestGA
 from ..conversation import Conversation, HistoryItem, history_events
+from ..conversation._history import check_item_images
 from ..errors import ConfigurationError, ConnectionClosed, ConnectTimeoutError, RealtimeError
 from ..local_events import McpApprovalRequested
 from ..protocol import ResponseBook

@@ -6,13 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Final
 
-from ._conv_state import (
-    AUDIO_PART_TYPES,
-    ContentPart,
-    Item,
-)
-from ._conv_store import ConversationStore
-from ._generated import (
+from .._generated import (
     ClientEvent,
     ConversationItemDelete,
     ConversationItemTruncate,
@@ -21,6 +15,12 @@ from ._generated import (
     ResponseOutputAudioDelta,
     ResponseOutputAudioDone,
 )
+from ._state import (
+    AUDIO_PART_TYPES,
+    ContentPart,
+    Item,
+)
+from ._store import ConversationStore
 
 END_MARGIN_MS: Final = 100.0
 """An item whose audio is complete counts as fully played when at most this much of its end went unheard.

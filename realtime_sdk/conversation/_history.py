@@ -8,14 +8,7 @@ from typing import Literal
 import msgspec
 from msgspec import UNSET
 
-from ._conv_state import (
-    AUDIO_PART_TYPES,
-    READ_PART_TYPES,
-    HistoryItem,
-    Item,
-    as_str,
-)
-from ._generated import (
+from .._generated import (
     ClientEvent,
     ConversationItemCreate,
     RealtimeConversationItem,
@@ -24,8 +17,15 @@ from ._generated import (
     RealtimeConversationItemMessage,
     RealtimeConversationItemMessageContentItem,
 )
-from .errors import ImageError
-from .vision import check_image_part, copy_image_part
+from ..errors import ImageError
+from ..vision import check_image_part, copy_image_part
+from ._state import (
+    AUDIO_PART_TYPES,
+    READ_PART_TYPES,
+    HistoryItem,
+    Item,
+    as_str,
+)
 
 
 def text_message(role: Literal["user", "assistant", "system"], text: str) -> RealtimeConversationItemMessage:

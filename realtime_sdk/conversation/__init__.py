@@ -105,21 +105,7 @@ from typing import Any, TypeAlias
 import msgspec
 from msgspec import UNSET
 
-from ._conv_history import history_events, text_message
-from ._conv_playback import PlaybackMixin
-from ._conv_responses import ResponsesMixin
-from ._conv_state import (
-    ContentPart,
-    HistoryItem,
-    InputTranscript,
-    Item,
-    Response,
-    Usage,
-    as_str,
-    format_bytes_per_ms,
-)
-from ._conv_transcripts import TranscriptsMixin
-from ._generated import (
+from .._generated import (
     ClientEvent,
     ConversationCreated,
     ConversationItemAdded,
@@ -155,7 +141,21 @@ from ._generated import (
     SessionCreated,
     SessionUpdated,
 )
-from .events import UnknownServerEvent
+from ..events import UnknownServerEvent
+from ._history import history_events, text_message
+from ._playback import PlaybackMixin
+from ._responses import ResponsesMixin
+from ._state import (
+    ContentPart,
+    HistoryItem,
+    InputTranscript,
+    Item,
+    Response,
+    Usage,
+    as_str,
+    format_bytes_per_ms,
+)
+from ._transcripts import TranscriptsMixin
 
 __all__ = [
     "ContentPart",

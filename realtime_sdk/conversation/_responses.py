@@ -5,15 +5,7 @@ from __future__ import annotations
 import msgspec
 from msgspec import UNSET
 
-from ._conv_state import (
-    Item,
-    Response,
-    Usage,
-    as_str,
-    format_bytes_per_ms,
-)
-from ._conv_store import ConversationStore
-from ._generated import (
+from .._generated import (
     RealtimeResponse,
     RealtimeResponseUsage,
     ResponseCreated,
@@ -23,6 +15,14 @@ from ._generated import (
     ResponseOutputItemAdded,
     ResponseOutputItemDone,
 )
+from ._state import (
+    Item,
+    Response,
+    Usage,
+    as_str,
+    format_bytes_per_ms,
+)
+from ._store import ConversationStore
 
 
 class ResponsesMixin(ConversationStore):

@@ -5,14 +5,7 @@ from __future__ import annotations
 
 import msgspec
 
-from ._conv_state import (
-    MAX_CONTENT_INDEX,
-    InputTranscript,
-    Item,
-    as_str,
-)
-from ._conv_store import ConversationStore
-from ._generated import (
+from .._generated import (
     ConversationItemInputAudioTranscriptionCompleted,
     ConversationItemInputAudioTranscriptionDelta,
     ConversationItemInputAudioTranscriptionFailed,
@@ -23,6 +16,13 @@ from ._generated import (
     ResponseOutputTextDelta,
     ResponseOutputTextDone,
 )
+from ._state import (
+    MAX_CONTENT_INDEX,
+    InputTranscript,
+    Item,
+    as_str,
+)
+from ._store import ConversationStore
 
 
 class TranscriptsMixin(ConversationStore):

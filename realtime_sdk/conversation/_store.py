@@ -11,17 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
-from ._conv_state import (
-    MAX_CONTENT_INDEX,
-    PCM_BYTES_PER_MS,
-    READ_PART_TYPES,
-    ContentPart,
-    InputTranscript,
-    Item,
-    Response,
-    as_str,
-)
-from ._generated import (
+from .._generated import (
     ClientEvent,
     ConversationItemCreate,
     Error,
@@ -31,6 +21,16 @@ from ._generated import (
     RealtimeConversationItemFunctionCallOutput,
     RealtimeConversationItemMessage,
     RealtimeConversationItemMessageContentItem,
+)
+from ._state import (
+    MAX_CONTENT_INDEX,
+    PCM_BYTES_PER_MS,
+    READ_PART_TYPES,
+    ContentPart,
+    InputTranscript,
+    Item,
+    Response,
+    as_str,
 )
 
 MAX_SENT_ITEMS = 256
