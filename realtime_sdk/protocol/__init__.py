@@ -8,18 +8,38 @@ server events in order and turns the outputs into futures, handles and streams. 
 from ._approvals import ApprovalBook, ApprovalRequested, FollowUp
 from ._requests import HARMLESS_ERROR_CODES, ErrorClaim, Pending, RequestBook
 from ._responses import METADATA_KEY, Ended, ResponseBook, Routed, Started
+from ._tool_batches import (
+    AskFollowUp,
+    BatchClosed,
+    CallReady,
+    ClaimAgain,
+    LeftToApp,
+    NoFollowUp,
+    NothingFollows,
+    ToolBatches,
+    Wait,
+)
 
 __all__ = [
     "HARMLESS_ERROR_CODES",
     "METADATA_KEY",
     "ApprovalBook",
     "ApprovalRequested",
+    "AskFollowUp",
+    "BatchClosed",
+    "CallReady",
+    "ClaimAgain",
     "Ended",
     "ErrorClaim",
     "FollowUp",
+    "LeftToApp",
+    "NoFollowUp",
+    "NothingFollows",
     "Pending",
     "RequestBook",
     "ResponseBook",
     "Routed",
     "Started",
+    "ToolBatches",
+    "Wait",
 ]
