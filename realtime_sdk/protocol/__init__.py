@@ -9,6 +9,17 @@ from ._approvals import ApprovalBook, ApprovalRequested, FollowUp
 from ._continuity import ABNORMAL_CLOSE_CODES, MIN_ROLLOVER_LIFE, Continuity
 from ._requests import HARMLESS_ERROR_CODES, ErrorClaim, Pending, RequestBook
 from ._responses import METADATA_KEY, Ended, ResponseBook, Routed, Started
+from ._tool_batches import (
+    AskFollowUp,
+    BatchClosed,
+    CallReady,
+    ClaimAgain,
+    LeftToApp,
+    NoFollowUp,
+    NothingFollows,
+    ToolBatches,
+    Wait,
+)
 
 __all__ = [
     "ABNORMAL_CLOSE_CODES",
@@ -17,13 +28,22 @@ __all__ = [
     "MIN_ROLLOVER_LIFE",
     "ApprovalBook",
     "ApprovalRequested",
+    "AskFollowUp",
+    "BatchClosed",
+    "CallReady",
+    "ClaimAgain",
     "Continuity",
     "Ended",
     "ErrorClaim",
     "FollowUp",
+    "LeftToApp",
+    "NoFollowUp",
+    "NothingFollows",
     "Pending",
     "RequestBook",
     "ResponseBook",
     "Routed",
     "Started",
+    "ToolBatches",
+    "Wait",
 ]

@@ -2,11 +2,13 @@
 
 Theory of operation
 -------------------
-The runner sees every event right after ``session.conversation`` did.  A call is *ready* when its
-arguments are complete: ``response.function_call_arguments.done``, or a completed ``function_call`` item
-in ``response.output_item.done`` or ``response.done``, whichever comes first (a call id is taken once).
-Calls are grouped by response into a batch.  Calls of out-of-band responses (``conversation="none"``)
-are left to the app: their items are not in the conversation, so there is nothing to answer there.
+Who decides what: the core's ``ToolBatches`` (``protocol/_tool_batches.py``) decides when a call is
+ready, which calls it takes (those of responses active in the default conversation; the others are the
+app's), how they group by response into batches, when a batch's response is done, and at the end of a
+batch whether to ask for a follow-up, or none because the response was cancelled or a response that
+started in the conversation after the outputs went out answers them (superseded).  This runner does what
+those decisions need: it runs tools, holds the futures and tasks, sends the outputs and creates the
+follow-up.  It sees every event right after ``session.conversation`` did and hands it to the core.
 
 With ``auto_execute`` a ready call starts at once as its own task through ``run_tool`` (async tools
 awaited, sync ones in a thread; an unknown tool, invalid arguments, an exception or the timeout each
@@ -14,44 +16,49 @@ become an error output the model can read), so the calls of one response run con
 while the response is still streaming.  Without it the app gets ``ToolCallStarted(auto_execute=False)``
 and answers with ``session.send_tool_result``.
 
-One batch task per response waits for ``response.done``, then for each result in call order: it emits
-``ToolCallFinished`` and sends the ``function_call_output`` item (acknowledged).  Then it asks for exactly
-one new response with ``create_response``, which waits while any response is active, so the request
-never races one.  No new response when the batch's response was cancelled (a barge-in, or the app
-cancelled it: the next response will see the outputs), nor when a response started in the conversation
-after the outputs went out (it has seen them already).
+One batch task per response waits until the core closes the batch (its ``response.done``), then for
+each result in call order: it emits ``ToolCallFinished`` and sends the ``function_call_output`` item
+(acknowledged), and tells the core the outputs went out.  Unless that already settled it (cancelled), it
+waits until no response is active and claims the follow-up from the core, which answers at once: ask
+(``create_response``, which itself waits while any response is active, so the request never races
+one), superseded, or wait for the follow-up another batch was granted and has not started; the runner
+tells the core when a follow-up started and when a batch ended, and hands the waiting batches what the
+core decides then.  No lock: each decision is one synchronous call into the core.
 
 The chain (``ResponseHandle.final()``): at a response's ``response.done`` the runner tells the app's
-handle of it, if there is one, what follows it: nothing when the runner took none of its calls, else the
+handle of it, if there is one, what follows it: nothing when the core took none of its calls, else the
 batch keeps the handle and, when it ends, hands it the follow-up's handle (``create_response`` returns
 once its ``response.created`` arrived) or the reason there is none: ``ResponseChainError`` (cancelled, or
 answered by another response), the error that stopped the batch, or the session's end.
 
 A response lost with a dropped connection counts as done (the session feeds a synthetic
-``response.done`` here): its complete calls are answered on the new connection.  A send that failed
-because the connection dropped under it is made again once the session has reconnected; once the
-session is closed the batch ends quietly.  Every task is tracked and cancelled at close.
+``response.done`` here, which closes its batch in the core): its complete calls are answered on the new
+connection.  A send that failed because the connection dropped under it is made again once the session
+has reconnected; once the session is closed the batch ends quietly.  Every task is tracked and cancelled
+at close.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
-from .._generated import (
-    RealtimeConversationItemFunctionCall,
-    ResponseCreated,
-    ResponseDone,
-    ResponseFunctionCallArgumentsDone,
-    ResponseOutputItemDone,
-)
 from ..errors import ConfigurationError, ConnectionClosed, RealtimeError, ResponseChainError
 from ..events import AnyServerEvent
 from ..local_events import LocalEvent, ToolCallFinished, ToolCallStarted
+from ..protocol import (
+    AskFollowUp,
+    BatchClosed,
+    CallReady,
+    ClaimAgain,
+    LeftToApp,
+    NoFollowUp,
+    NothingFollows,
+    ToolBatches,
+)
 from ..tools import Tool, ToolCall, ToolRegistry, ToolResult, encode_output
 from ._run_tool import run_tool
 
@@ -100,10 +107,13 @@ T = TypeVar("T")
 
 @dataclass(eq=False)
 class _Batch:
+    """The edge's side of one batch: futures only (what the batch is and decides is the core's)."""
+
     response_id: str
-    calls: dict[str, ToolCall] = field(default_factory=dict)
     results: dict[str, asyncio.Future[ToolResult]] = field(default_factory=dict)
-    status: asyncio.Future[str] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    closed: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    verdict: asyncio.Future[NoFollowUp | ClaimAgain] | None = None
+    """Set while the batch waits for another batch's follow-up; the core's decision resolves it."""
     handle: ResponseHandle | None = None
     """The app's handle of the response that made the calls (known at its ``response.done``)."""
 
@@ -121,23 +131,16 @@ class ToolRunner:
         self.registry = registry
         self.auto_execute = auto_execute
         self.timeout = timeout
+        self._core = ToolBatches(is_active=lambda response_id: session._book.is_active(response_id))
         self._batches: dict[str, _Batch] = {}
-        self._taken: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._notices: list[LocalEvent] = []
-        self._created = 0
-        """In-conversation ``response.created`` events seen: tells whether a response saw the outputs."""
-        self._last_created: str | None = None
-        """The id of the latest of them."""
-        self._asking = asyncio.Lock()
-        """One batch at a time decides whether to ask for a follow-up: two batches finishing together
-        would otherwise both see no new response and ask twice, the second answering nothing new."""
         self.on_change: Callable[[], None] = lambda: None
 
     @property
     def idle(self) -> bool:
         """No call is waiting, running or being answered."""
-        return not self._batches
+        return self._core.idle
 
     def add_tools(self, tools: list[Any]) -> list[Any]:
         """Register the ``Tool``s and functions among ``tools``; return the list as wire definitions."""
@@ -152,50 +155,33 @@ class ToolRunner:
     # -- the reader's side (sync, in event order) ----------------------------------------------------
 
     def observe(self, event: AnyServerEvent) -> None:
-        if isinstance(event, ResponseFunctionCallArgumentsDone):
-            self._ready(ToolCall.from_event(event))
-        elif isinstance(event, ResponseOutputItemDone):
-            if _completed_call(event.item):
-                self._ready(ToolCall.from_event(event))
-        elif isinstance(event, ResponseCreated):
-            if event.response.conversation_id is not None:
-                self._created += 1
-                self._last_created = event.response.id if isinstance(event.response.id, str) else None
-        elif isinstance(event, ResponseDone):
-            rid = event.response.id if isinstance(event.response.id, str) else None
-            if rid is None:
-                return
-            for item in event.response.output or ():
-                call = ToolCall.from_event(item) if _completed_call(item) else None
-                if call is not None:
-                    self._ready(dataclasses.replace(call, response_id=rid))
-            batch = self._batches.get(rid)
-            handle = self._session._handle_for(rid)
-            if batch is None:
+        for out in self._core.receive(event):
+            if isinstance(out, CallReady):
+                self._start(out.call, opens_batch=out.opens_batch)
+            elif isinstance(out, BatchClosed):
+                batch = self._batches.get(out.response_id)
+                if batch is not None and not batch.closed.done():
+                    batch.handle = self._session._handle_for(out.response_id)
+                    batch.closed.set_result(None)
+            elif isinstance(out, NothingFollows):
+                handle = self._session._handle_for(out.response_id)
                 if handle is not None:
                     handle._follow(None)  # no call to answer: the end of its chain
-            elif not batch.status.done():
-                batch.handle = handle
-                status = event.response.status
-                batch.status.set_result(status if isinstance(status, str) else "completed")
+            elif isinstance(out, LeftToApp):
+                log.debug("call %s of response %s left to the app", out.call.call_id, out.call.response_id)
 
     def take_notices(self) -> list[LocalEvent]:
         notices, self._notices = self._notices, []
         return notices
 
-    def _ready(self, call: ToolCall | None) -> None:
-        if call is None or call.call_id in self._taken or call.response_id is None:
-            return
-        if not self._session._book.is_active(call.response_id):
-            log.debug("call %s of out-of-band response %s left to the app", call.call_id, call.response_id)
-            return
-        self._taken.add(call.call_id)
-        batch = self._batches.get(call.response_id)
-        if batch is None:
+    def _start(self, call: ToolCall, *, opens_batch: bool) -> None:
+        assert call.response_id is not None  # the core takes only calls of a response
+        if opens_batch:
             batch = self._batches[call.response_id] = _Batch(call.response_id)
             self._spawn(self._answer(batch), "realtime_sdk tool batch")
+        else:
+            batch = self._batches[call.response_id]
         future: asyncio.Future[ToolResult] = asyncio.get_running_loop().create_future()
-        batch.calls[call.call_id] = call
         batch.results[call.call_id] = future
         self._notices.append(ToolCallStarted(call=call, auto_execute=self.auto_execute))
         if self.auto_execute:
@@ -223,45 +209,48 @@ class ToolRunner:
             future.set_result(result)
 
     async def _answer(self, batch: _Batch) -> None:
-        session = self._session
+        session, core, rid = self._session, self._core, batch.response_id
         following: ResponseHandle | BaseException | None = None
         try:
-            status = await batch.status
-            for call_id, call in batch.calls.items():
-                result = await batch.results[call_id]
-                if self._answered(call_id):
+            await batch.closed
+            for call in core.calls(rid):
+                result = await batch.results[call.call_id]
+                if self._answered(call.call_id):
                     continue  # the app sent an output itself (add_item)
                 await session._emit(ToolCallFinished(call=call, result=result))
                 await self._again_after_reconnect(lambda r=result: session.add_item(r.item))  # type: ignore[misc]
-            seen = self._created
-            if status == "cancelled":
-                following = ResponseChainError(
-                    f"response {batch.response_id} called tools and was cancelled: no answer was asked for",
-                    reason="cancelled",
-                    response_id=batch.response_id,
-                )
-                return
-            async with self._asking:
+            decision: AskFollowUp | NoFollowUp | ClaimAgain | None = core.outputs_sent(rid)
+            while decision is None or isinstance(decision, ClaimAgain):
                 await self._again_after_reconnect(session._wait_idle)
-                if self._created != seen:
-                    # A response started after the outputs went in: it answered them.
-                    following = ResponseChainError(
-                        f"the outputs of response {batch.response_id} were answered by {self._last_created}",
-                        reason="superseded",
-                        response_id=batch.response_id,
-                        answered_by=self._last_created,
-                    )
-                    return
+                claim = core.claim_follow_up(rid)
+                if isinstance(claim, AskFollowUp | NoFollowUp):
+                    decision = claim
+                else:  # another batch's follow-up is on its way: the core decides when it starts
+                    batch.verdict = asyncio.get_running_loop().create_future()
+                    decision = await batch.verdict
+                    batch.verdict = None
+            if isinstance(decision, AskFollowUp):
                 following = await self._again_after_reconnect(session.create_response)
+                self._deliver(core.follow_up_started(rid, following.id))
+            else:
+                following = _chain_error(decision)
         except RealtimeError as exc:
             following = exc
             if not session.closed:
-                log.warning("could not answer the calls of response %s: %s", batch.response_id, exc)
+                log.warning("could not answer the calls of response %s: %s", rid, exc)
         finally:
             if batch.handle is not None:
                 batch.handle._follow(following if following is not None else self._ended())
-            self._batches.pop(batch.response_id, None)
+            self._batches.pop(rid, None)
+            self._deliver(core.finished(rid))
             self.on_change()
+
+    def _deliver(self, decisions: Sequence[NoFollowUp | ClaimAgain]) -> None:
+        """The core's decisions for batches waiting on another batch's follow-up."""
+        for decision in decisions:
+            batch = self._batches.get(decision.response_id)
+            if batch is not None and batch.verdict is not None and not batch.verdict.done():
+                batch.verdict.set_result(decision)
 
     def _ended(self) -> RealtimeError:
         return self._session._closed or ConnectionClosed(None, "the session was closed")
@@ -295,13 +284,28 @@ class ToolRunner:
         if tasks:
             await asyncio.wait(tasks)
         for batch in self._batches.values():
-            futures: list[asyncio.Future[Any]] = [batch.status, *batch.results.values()]
+            futures: list[asyncio.Future[Any]] = [batch.closed, *batch.results.values()]
+            if batch.verdict is not None:
+                futures.append(batch.verdict)
             for future in futures:
                 future.cancel()
             if batch.handle is not None:  # a batch task cancelled before it ever ran
                 batch.handle._follow(self._ended())
         self._batches.clear()
+        self._core.clear()
 
 
-def _completed_call(item: object) -> bool:
-    return isinstance(item, RealtimeConversationItemFunctionCall) and item.status == "completed"
+def _chain_error(decision: NoFollowUp) -> ResponseChainError:
+    if decision.reason == "cancelled":
+        return ResponseChainError(
+            f"response {decision.response_id} called tools and was cancelled: no answer was asked for",
+            reason="cancelled",
+            response_id=decision.response_id,
+        )
+    # A response started after the outputs went in: it answered them.
+    return ResponseChainError(
+        f"the outputs of response {decision.response_id} were answered by {decision.answered_by}",
+        reason="superseded",
+        response_id=decision.response_id,
+        answered_by=decision.answered_by,
+    )
