@@ -60,7 +60,7 @@ from ._responses import ResponseHandle
 from ._sending import Sending
 from ._session_audio import SessionAudio
 from ._streams import EventStream
-from ._tool_runner import ToolRunner
+from ._tool_runner import ToolHooks, ToolRunner
 from ._video import SessionVideo, VideoInput
 from ._waiters import HARMLESS_ERROR_CODES, Waiters
 
@@ -311,7 +311,18 @@ class RealtimeSession(SessionAudio, SessionVideo, Receiving, Sending, Reader):
         self._confirmed_cache = None
         """The session as the server last described it (``session.created`` / ``session.updated``)."""
         registry = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools or ())
-        self._tools = ToolRunner(self, registry, auto_execute=auto_execute, timeout=tool_timeout)
+        hooks = ToolHooks(
+            is_active=self._book.is_active,
+            handle_for=self._handle_for,
+            emit=self._emit,
+            add_item=self.add_item,
+            wait_idle=lambda: self._wait_idle(),
+            create_response=self.create_response,
+            ended=lambda: self._closed,
+            reconnecting=lambda: self._reconnecting,
+            items=lambda: self.conversation.items,
+        )
+        self._tools = ToolRunner(hooks, registry, auto_execute=auto_execute, timeout=tool_timeout)
         self._link = Reconnector(self, reconnect)
         self._tools.on_change = self._link.poke
         self._observers += [self._tools.observe, self._link.observe]

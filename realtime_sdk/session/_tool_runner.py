@@ -42,9 +42,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import ConfigurationError, ConnectionClosed, RealtimeError, ResponseChainError
 from ..events import AnyServerEvent
@@ -63,43 +63,31 @@ from ..tools import Tool, ToolCall, ToolRegistry, ToolResult, encode_output
 from ._run_tool import run_tool
 
 if TYPE_CHECKING:
-    from .._generated import RealtimeConversationItem, RealtimeResponseCreateParams
-    from ..conversation import Conversation
-    from ..protocol import ResponseBook
+    from .._generated import RealtimeConversationItem
+    from ..conversation import Item
     from ._responses import ResponseHandle
 
 
-class ToolHost(Protocol):
-    """What the runner needs from the session (stated here, so this module never imports it)."""
+@dataclass(frozen=True, kw_only=True)
+class ToolHooks:
+    """What the runner may do in the session: narrow callables, never the session itself."""
 
-    conversation: Conversation
-    _book: ResponseBook
-    _closed: RealtimeError | None
-
-    @property
-    def closed(self) -> bool: ...
-    @property
-    def _reconnecting(self) -> bool: ...
-    def _handle_for(self, response_id: str) -> ResponseHandle | None: ...
-    async def _emit(self, event: LocalEvent) -> None: ...
-    async def _wait_idle(self) -> None: ...
-    async def add_item(
-        self,
-        item: RealtimeConversationItem | str,
-        *,
-        previous_item_id: str | None = None,
-        role: Literal["user", "system", "assistant"] = "user",
-    ) -> RealtimeConversationItem: ...
-    async def create_response(
-        self,
-        params: RealtimeResponseCreateParams | None = None,
-        *,
-        on_active: Literal["wait", "raise"] | None = None,
-        **fields: Any,
-    ) -> ResponseHandle: ...
+    is_active: Callable[[str], bool]
+    """Whether a response is active in the conversation (its calls are the runner's)."""
+    handle_for: Callable[[str], ResponseHandle | None]
+    """The app's handle of a response, if there is one."""
+    emit: Callable[[LocalEvent], Awaitable[None]]
+    add_item: Callable[[RealtimeConversationItem], Awaitable[object]]
+    wait_idle: Callable[[], Awaitable[None]]
+    create_response: Callable[[], Awaitable[ResponseHandle]]
+    ended: Callable[[], RealtimeError | None]
+    """The error that ended the session, ``None`` while it runs."""
+    reconnecting: Callable[[], bool]
+    items: Callable[[], Iterable[Item]]
+    """The conversation's items, in order (to see outputs the app sent itself)."""
 
 
-__all__ = ["ToolRunner"]
+__all__ = ["ToolHooks", "ToolRunner"]
 
 log = logging.getLogger("realtime_sdk")
 T = TypeVar("T")
@@ -121,17 +109,17 @@ class _Batch:
 class ToolRunner:
     def __init__(
         self,
-        session: ToolHost,
+        hooks: ToolHooks,
         registry: ToolRegistry,
         *,
         auto_execute: bool,
         timeout: float | None,
     ) -> None:
-        self._session = session
+        self._hooks = hooks
         self.registry = registry
         self.auto_execute = auto_execute
         self.timeout = timeout
-        self._core = ToolBatches(is_active=lambda response_id: session._book.is_active(response_id))
+        self._core = ToolBatches(is_active=hooks.is_active)
         self._batches: dict[str, _Batch] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._notices: list[LocalEvent] = []
@@ -161,10 +149,10 @@ class ToolRunner:
             elif isinstance(out, BatchClosed):
                 batch = self._batches.get(out.response_id)
                 if batch is not None and not batch.closed.done():
-                    batch.handle = self._session._handle_for(out.response_id)
+                    batch.handle = self._hooks.handle_for(out.response_id)
                     batch.closed.set_result(None)
             elif isinstance(out, NothingFollows):
-                handle = self._session._handle_for(out.response_id)
+                handle = self._hooks.handle_for(out.response_id)
                 if handle is not None:
                     handle._follow(None)  # no call to answer: the end of its chain
             elif isinstance(out, LeftToApp):
@@ -209,7 +197,7 @@ class ToolRunner:
             future.set_result(result)
 
     async def _answer(self, batch: _Batch) -> None:
-        session, core, rid = self._session, self._core, batch.response_id
+        hooks, core, rid = self._hooks, self._core, batch.response_id
         following: ResponseHandle | BaseException | None = None
         try:
             await batch.closed
@@ -217,11 +205,11 @@ class ToolRunner:
                 result = await batch.results[call.call_id]
                 if self._answered(call.call_id):
                     continue  # the app sent an output itself (add_item)
-                await session._emit(ToolCallFinished(call=call, result=result))
-                await self._again_after_reconnect(lambda r=result: session.add_item(r.item))  # type: ignore[misc]
+                await hooks.emit(ToolCallFinished(call=call, result=result))
+                await self._again_after_reconnect(lambda r=result: hooks.add_item(r.item))  # type: ignore[misc]
             decision: AskFollowUp | NoFollowUp | ClaimAgain | None = core.outputs_sent(rid)
             while decision is None or isinstance(decision, ClaimAgain):
-                await self._again_after_reconnect(session._wait_idle)
+                await self._again_after_reconnect(hooks.wait_idle)
                 claim = core.claim_follow_up(rid)
                 if isinstance(claim, AskFollowUp | NoFollowUp):
                     decision = claim
@@ -230,13 +218,13 @@ class ToolRunner:
                     decision = await batch.verdict
                     batch.verdict = None
             if isinstance(decision, AskFollowUp):
-                following = await self._again_after_reconnect(session.create_response)
+                following = await self._again_after_reconnect(hooks.create_response)
                 self._deliver(core.follow_up_started(rid, following.id))
             else:
                 following = _chain_error(decision)
         except RealtimeError as exc:
             following = exc
-            if not session.closed:
+            if hooks.ended() is None:
                 log.warning("could not answer the calls of response %s: %s", rid, exc)
         finally:
             if batch.handle is not None:
@@ -253,7 +241,7 @@ class ToolRunner:
                 batch.verdict.set_result(decision)
 
     def _ended(self) -> RealtimeError:
-        return self._session._closed or ConnectionClosed(None, "the session was closed")
+        return self._hooks.ended() or ConnectionClosed(None, "the session was closed")
 
     async def _again_after_reconnect(self, fn: Callable[[], Awaitable[T]]) -> T:
         """``fn()``; made again when the connection dropped under it and the session is reconnecting."""
@@ -261,13 +249,12 @@ class ToolRunner:
             try:
                 return await fn()
             except ConnectionClosed:
-                if not self._session._reconnecting:
+                if not self._hooks.reconnecting():
                     raise
 
     def _answered(self, call_id: str) -> bool:
         return any(
-            item.type == "function_call_output" and item.call_id == call_id
-            for item in self._session.conversation.items
+            item.type == "function_call_output" and item.call_id == call_id for item in self._hooks.items()
         )
 
     def _spawn(self, coro: Awaitable[None], name: str) -> None:
