@@ -237,6 +237,19 @@ class Reader(SessionState):
         _settle(self._idle_waiters, None)
         return tuple(d.response.id for d in lost if isinstance(d.response.id, str))
 
+    def _server_session_id(self) -> str | None:
+        server = self.server_session
+        return server.id if server is not None and isinstance(server.id, str) else None
+
+    async def _hang_up(self) -> None:
+        """A rollover: drop what belongs to this connection, close it (1000), wait for its reader."""
+        ws, reader = self._ws, self._reader
+        self._connection_lost(ConnectionClosed(1000, "rollover"))
+        if ws is not None:
+            await ws.close()
+        if reader is not None:
+            await reader
+
     async def _discard_connection(self) -> None:
         """Close a failed attempt's connection, if it got one, and wait for its reader."""
         ws, reader = self._ws, self._reader

@@ -44,7 +44,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal
 
 from .._generated import (
     RealtimeResponse,
@@ -68,34 +68,37 @@ from ..local_events import LocalEvent, Reconnected
 from ..protocol import ABNORMAL_CLOSE_CODES, Continuity
 
 if TYPE_CHECKING:
-    import aiohttp
-
-    from ..protocol import ResponseBook
-    from ..types import ServerSession
-    from ._tool_runner import ToolRunner
+    pass
 
 
-class ReconnectHost(Protocol):
-    """What a reconnect needs from the session (stated here, so this module never imports it)."""
+@dataclass(frozen=True, kw_only=True)
+class ReconnectHooks:
+    """What a reconnect may do in the session: narrow callables, never the session itself."""
 
     conversation: Conversation
-    server_session: ServerSession | None
-    _ws: aiohttp.ClientWebSocketResponse[Literal[False]] | None
-    _reader: asyncio.Task[None] | None
-    _connect_timeout: float | None
-    _closing: bool
-    _book: ResponseBook
-    _create_lock: asyncio.Lock
-    _tools: ToolRunner
-
-    def _connection_lost(self, closed: ConnectionClosed) -> tuple[str, ...]: ...
-    def _shutdown(self, exc: RealtimeError) -> None: ...
-    def _reopen(self) -> None: ...
-    async def _discard_connection(self) -> None: ...
-    async def _emit(self, event: LocalEvent) -> None: ...
-    async def _open(self) -> None: ...
-    async def _resend_configuration(self) -> None: ...
-    async def _create_items(self, events: list[ClientEvent], *, gated: bool) -> None: ...
+    """What is restored; ``expires_at``; whether the user is speaking."""
+    connect_timeout: float | None
+    closing: Callable[[], bool]
+    """The app is closing the session: nothing is replaced."""
+    responding: Callable[[], bool]
+    """A response is active in the conversation."""
+    creating: Callable[[], bool]
+    """A ``create_response`` is under way."""
+    tools_busy: Callable[[], bool]
+    """A tool call is being run or answered."""
+    server_session_id: Callable[[], str | None]
+    hang_up: Callable[[], Awaitable[None]]
+    """Rollover: drop what belongs to the connection, close it (1000) and wait for its reader."""
+    open: Callable[[], Awaitable[None]]
+    """A new connection, up to its ``session.created``."""
+    resend_configuration: Callable[[], Awaitable[None]]
+    create_items: Callable[[list[ClientEvent]], Awaitable[None]]
+    """Send the restore's items, ungated, each acknowledged."""
+    discard_connection: Callable[[], Awaitable[None]]
+    emit: Callable[[LocalEvent], Awaitable[None]]
+    reopen: Callable[[], None]
+    """Open the gate: waiting sends go out on the new connection."""
+    shutdown: Callable[[RealtimeError], None]
 
 
 __all__ = ["ReconnectPolicy", "Reconnector", "abandoned_responses"]
@@ -160,8 +163,8 @@ def abandoned_responses(conversation: Conversation) -> list[ResponseDone]:
 
 
 class Reconnector:
-    def __init__(self, session: ReconnectHost, policy: ReconnectPolicy | None) -> None:
-        self._session = session
+    def __init__(self, hooks: ReconnectHooks, policy: ReconnectPolicy | None) -> None:
+        self._hooks = hooks
         self.policy = policy
         self.armed = False
         """``connect()`` succeeded: from now on a lost connection may be replaced."""
@@ -201,7 +204,7 @@ class Reconnector:
     def should_reconnect(self, closed: ConnectionClosed) -> bool:
         if self.policy is None:
             return False
-        return self.rules.should_reconnect(closed.code, armed=self.armed, closing=self._session._closing)
+        return self.rules.should_reconnect(closed.code, armed=self.armed, closing=self._hooks.closing())
 
     def start(self, closed: ConnectionClosed, lost: tuple[str, ...]) -> None:
         """The connection is gone (and the session has dropped what belonged to it): replace it."""
@@ -222,7 +225,7 @@ class Reconnector:
         self.armed = True
         self.rules.connected()
         self._cancel_timer()
-        expires_at = self._session.conversation.expires_at
+        expires_at = self._hooks.conversation.expires_at
         if self.policy is not None and self.policy.rollover and expires_at is not None:
             self.timer = asyncio.ensure_future(self._rollover_at(expires_at))
             self.timer.set_name("realtime_sdk rollover")
@@ -250,25 +253,19 @@ class Reconnector:
             await self._changed.wait()
         self.rollover_due = False
         self.timer = None
-        session = self._session
-        ws, reader = session._ws, session._reader
         log.info("rolling the session over before it expires at %s", expires_at)
         self._begin(())
-        session._connection_lost(ConnectionClosed(1000, "rollover"))
-        if ws is not None:
-            await ws.close()
-        if reader is not None:
-            await reader
+        await self._hooks.hang_up()
         self.task = asyncio.current_task()
         await self._supervise(None, "rollover")
 
     def _quiet(self) -> bool:
-        session = self._session
+        hooks = self._hooks
         return Continuity.quiet(
-            responding=bool(session._book.active),
-            creating=session._create_lock.locked(),
-            tools_busy=not session._tools.idle,
-            speaking=session.conversation.speaking,
+            responding=hooks.responding(),
+            creating=hooks.creating(),
+            tools_busy=hooks.tools_busy(),
+            speaking=hooks.conversation.speaking,
         )
 
     # -- reconnecting -------------------------------------------------------------------------------
@@ -276,7 +273,7 @@ class Reconnector:
     async def _supervise(
         self, closed: ConnectionClosed | None, reason: Literal["dropped", "expired", "rollover"]
     ) -> None:
-        session = self._session
+        hooks = self._hooks
         policy = self.policy
         assert policy is not None
         last: BaseException | None = closed
@@ -288,21 +285,20 @@ class Reconnector:
                 restored = await self._attempt()
             except _FATAL as exc:
                 log.warning("reconnect attempt %d failed for good: %s", attempt, exc)
-                await session._discard_connection()
+                await hooks.discard_connection()
                 exc.__cause__ = closed
-                session._shutdown(exc)
+                hooks.shutdown(exc)
                 return
             except (ConnectError, ConnectionClosed) as exc:
                 log.info("reconnect attempt %d failed: %s", attempt, exc)
                 last = exc
-                await session._discard_connection()
+                await hooks.discard_connection()
                 continue
-            server = session.server_session
             notice = Reconnected(
                 reason=reason,
                 attempts=attempt,
                 code=closed.code if closed is not None else None,
-                session_id=server.id if server is not None and isinstance(server.id, str) else None,
+                session_id=hooks.server_session_id(),
                 restored_items=restored,
                 lost_responses=self._lost,
                 not_restored=self._not_restored,
@@ -310,31 +306,31 @@ class Reconnector:
             self.reconnecting = False
             self.task = None
             log.info("reconnected (%s) after %d attempt(s); %d items restored", reason, attempt, restored)
-            await session._emit(notice)
-            session._reopen()
+            await hooks.emit(notice)
+            hooks.reopen()
             self.connected()
             return
         code = closed.code if closed is not None else None
         final = ConnectionClosed(code, f"gave up reconnecting after {policy.max_attempts} attempts")
         final.__cause__ = last
-        session._shutdown(final)
+        hooks.shutdown(final)
 
     async def _attempt(self) -> int:
-        session = self._session
+        hooks = self._hooks
         self.rules.begin_restore()
         try:
-            async with asyncio.timeout(session._connect_timeout):
-                await session._open()
-                await session._resend_configuration()
+            async with asyncio.timeout(hooks.connect_timeout):
+                await hooks.open()
+                await hooks.resend_configuration()
                 notes: list[str] = []
-                events: list[ClientEvent] = session.conversation.restore_events(keep_ids=True, notes=notes)
+                events: list[ClientEvent] = hooks.conversation.restore_events(keep_ids=True, notes=notes)
                 self._not_restored = tuple(notes)
                 self.rules.restoring_items(events)
-                await session._create_items(events, gated=False)
+                await hooks.create_items(events)
                 return len(events)
         except TimeoutError:
             raise ConnectTimeoutError(
-                f"the new connection was not ready within {session._connect_timeout} s"
+                f"the new connection was not ready within {hooks.connect_timeout} s"
             ) from None
         finally:
             self.rules.end_restore()

@@ -55,7 +55,7 @@ from ._handlers import HandlerRegistry
 from ._input_transcripts import InputTranscripts
 from ._reader import Reader
 from ._receiving import Receiving
-from ._reconnect import Reconnector, ReconnectPolicy
+from ._reconnect import ReconnectHooks, Reconnector, ReconnectPolicy
 from ._responses import ResponseHandle
 from ._sending import Sending
 from ._session_audio import SessionAudio
@@ -323,7 +323,26 @@ class RealtimeSession(SessionAudio, SessionVideo, Receiving, Sending, Reader):
             items=lambda: self.conversation.items,
         )
         self._tools = ToolRunner(hooks, registry, auto_execute=auto_execute, timeout=tool_timeout)
-        self._link = Reconnector(self, reconnect)
+        self._link = Reconnector(
+            ReconnectHooks(
+                conversation=self.conversation,
+                connect_timeout=connect_timeout,
+                closing=lambda: self._closing,
+                responding=lambda: bool(self._book.active),
+                creating=self._create_lock.locked,
+                tools_busy=lambda: not self._tools.idle,
+                server_session_id=self._server_session_id,
+                hang_up=self._hang_up,
+                open=self._open,
+                resend_configuration=self._resend_configuration,
+                create_items=lambda events: self._create_items(events, gated=False),
+                discard_connection=self._discard_connection,
+                emit=self._emit,
+                reopen=self._reopen,
+                shutdown=self._shutdown,
+            ),
+            reconnect,
+        )
         self._tools.on_change = self._link.poke
         self._observers += [self._tools.observe, self._link.observe]
         self._history = list(history or ())
