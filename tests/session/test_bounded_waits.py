@@ -168,6 +168,9 @@ async def test_cancelled_create_response_leaves_no_tag_and_the_response_is_track
             second = await queued
             assert (await second.done()).status == "completed"
             assert not s.response_active
+            # The queued create went out once, after the first ended: never refused, never sent twice.
+            assert [e.type for e in conn.received].count("response.create") == 2
+            assert "error" not in conn.sent_types
             assert not s._handles and len(s._waiters) == 0
             assert (await started[0].done()).status == "completed"
 
