@@ -16,6 +16,8 @@ from realtime_sdk import (
     ConfigurationError,
     ConnectTimeoutError,
     RealtimeSession,
+    Reconnected,
+    ReconnectPolicy,
     RequestTimeoutError,
     ResponseHandle,
     ServerError,
@@ -204,8 +206,17 @@ async def test_cancelled_handle_done_does_not_cancel_the_response(session: Realt
 
 
 async def test_cancel_before_sending_sends_nothing(server: LocalRealtimeServer) -> None:
-    async with asyncio.timeout(10), RealtimeSession(KEY, base_url=server.url) as s:
-        s._ready = asyncio.get_running_loop().create_future()  # as during a reconnect: sends wait
+    backoff = asyncio.Event()
+
+    async def held(seconds: float) -> None:  # the reconnect's backoff lasts until the test ends it
+        await backoff.wait()
+
+    policy = ReconnectPolicy(sleep=held, random=lambda: 0.5, rollover=False)  # no timer sleeps
+    async with asyncio.timeout(10), RealtimeSession(KEY, base_url=server.url, reconnect=policy) as s:
+        reconnected = asyncio.Event()
+        s.on(Reconnected, lambda _: reconnected.set())
+        await server.connections[0].drop()
+        await until(lambda: s.reconnecting)  # sends wait at the gate from now on
         update = asyncio.create_task(s.update_session(instructions="never"))
         # Cancelled only once it has run and is parked at the gate: a task cancelled before its first
         # step would run none of the SDK's code, and the checks below would hold whatever it does.
@@ -213,10 +224,13 @@ async def test_cancel_before_sending_sends_nothing(server: LocalRealtimeServer) 
         update.cancel()
         with pytest.raises(asyncio.CancelledError):
             await update
-        s._reopen()
-        assert len(s._waiters) == 0
+        backoff.set()
+        await reconnected.wait()
+        assert len(s._waiters) == 0  # nothing left behind by the cancelled request
         await s.add_item("after")
-        assert "session.update" not in [e.type for e in server.connections[0].received]
+        assert len(server.connections) == 2
+        for conn in server.connections:
+            assert "session.update" not in [e.type for e in conn.received]
 
 
 async def test_unencodable_input_is_a_typed_error_and_loses_nothing(session: RealtimeSession) -> None:
