@@ -1,8 +1,11 @@
-"""Paths shared by the top-level tests."""
+"""Paths and small helpers shared by the tests."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,3 +20,14 @@ def shared_or_skip(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"heavy reference data {relative} is not beside this clone (../shared absent)")
     return path
+
+
+def parked(task: asyncio.Task[Any]) -> bool:
+    """Whether ``task`` has run and now waits at an ``await`` (False before its first step and once done).
+
+    For a call whose first suspension is the wait a test cares about (a send held at the reconnect gate,
+    ``create_response`` held by an active response, ``input_transcript`` before its event): the call has
+    got there, read from the task, not from the SDK's insides.
+    """
+    coro = task.get_coro()
+    return inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) == inspect.CORO_SUSPENDED

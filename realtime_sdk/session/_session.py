@@ -468,6 +468,19 @@ class RealtimeSession(SessionAudio, SessionVideo, Receiving, Sending, Reader):
     def closed(self) -> bool:
         return self._closed is not None
 
+    @property
+    def reconnecting(self) -> bool:
+        """True while a lost connection (or one rolled over) is being replaced; sends wait meanwhile.
+
+        False again when ``Reconnected`` is delivered; a session that gives up is ``closed`` instead."""
+        return self._link.reconnecting and self._closed is None
+
+    @property
+    def response_active(self) -> bool:
+        """True from a response's ``response.created`` to its ``response.done`` in the default conversation
+        (out-of-band responses do not count): ``create_response`` would wait for it now."""
+        return bool(self._book.active)
+
     # -- MCP approvals ----------------------------------------------------------------------------------
 
     async def answer_mcp_approval(self, request_id: str, approve: bool, *, reason: str | None = None) -> None:

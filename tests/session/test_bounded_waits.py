@@ -6,21 +6,24 @@ Either way the session stays usable, and a late answer is never handed to a late
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import Coroutine
 from typing import Any
 
 import pytest
+from support import parked
 
 from realtime_sdk import (
     ConfigurationError,
     ConnectTimeoutError,
     RealtimeSession,
+    Reconnected,
+    ReconnectPolicy,
     RequestTimeoutError,
     ResponseHandle,
     ServerError,
 )
 from realtime_sdk._generated import SessionUpdate
+from realtime_sdk.events import SessionUpdated
 from realtime_sdk.server import LocalRealtimeServer, ServerConnection
 
 from .conftest import KEY, GatedModel, until
@@ -48,7 +51,8 @@ async def test_a_stalled_server_times_every_request_out_then_answers_go_to_their
         assert updated.instructions == "second"
         assert s._config.instructions == "second"
         assert (await s.retrieve_item(item.id)).id == item.id  # type: ignore[arg-type]
-        await until(lambda: len(s._waiters) == 0)  # every orphan got its answer and left
+        # The stalled answers came before these: every orphan got its own and left (a leak check).
+        assert len(s._waiters) == 0
         handle = await s.create_response(conversation="none", output_modalities=["text"])
         assert (await handle.done()).status == "completed"
 
@@ -56,11 +60,12 @@ async def test_a_stalled_server_times_every_request_out_then_answers_go_to_their
 async def test_a_timed_out_update_applied_late_is_kept(server: LocalRealtimeServer) -> None:
     """A timed-out update that the server applied late is in the SDK's configuration once confirmed."""
     async with asyncio.timeout(10), RealtimeSession(KEY, base_url=server.url, request_timeout=TIMEOUT) as s:
+        late = confirmed(s, "late")
         server.connections[0].stall()
         with pytest.raises(RequestTimeoutError):
             await s.update_session(instructions="late")
         server.connections[0].resume()
-        await until(lambda: s._config.instructions == "late")
+        await late.wait()  # the app has the late session.updated
         # Nothing left to send: the server has it too.
         assert (await s.update_session(instructions="late")).instructions == "late"
         assert [e.type for e in server.connections[0].received].count("session.update") == 1
@@ -103,6 +108,19 @@ def test_timeouts_must_be_positive(value: float) -> None:
         RealtimeSession(KEY, base_url="ws://127.0.0.1:1/v1/realtime", request_timeout=value)
 
 
+def confirmed(session: RealtimeSession, instructions: str) -> asyncio.Event:
+    """Set once a ``session.updated`` with these instructions reached the app (after the session's own
+    handling of it: handlers run after requests are answered)."""
+    seen = asyncio.Event()
+
+    def check(event: SessionUpdated) -> None:
+        if getattr(event.session, "instructions", None) == instructions:
+            seen.set()
+
+    session.on(SessionUpdated, check)
+    return seen
+
+
 # -- a caller cancelled mid-way -------------------------------------------------------------------------
 
 
@@ -119,13 +137,17 @@ async def cancel_once_sent(conn: ServerConnection, request: Coroutine[Any, Any, 
 async def test_cancelled_update_session_keeps_configuration_in_step(server: LocalRealtimeServer) -> None:
     async with asyncio.timeout(10), RealtimeSession(KEY, base_url=server.url) as s:
         conn = server.connections[0]
+        applied = confirmed(s, "A")
         await cancel_once_sent(conn, s.update_session(instructions="A"))
         conn.resume()
-        await until(lambda: len(s._waiters) == 0)
-        # The server applied A; the SDK knows, so the next change is really sent.
-        assert s._config.instructions == "A"
+        await applied.wait()
+        # The server applied A; the SDK knows: asking for A again sends nothing, the next change is sent.
+        assert (await s.update_session(instructions="A")).instructions == "A"
+        assert [e.type for e in conn.received].count("session.update") == 1
         back = await s.update_session(instructions="B")
         assert back.instructions == "B" and conn.session.instructions == "B"
+        assert [e.type for e in conn.received].count("session.update") == 2
+        assert len(s._waiters) == 0  # the cancelled request's waiter left with its answer
 
 
 async def test_cancelled_create_response_leaves_no_tag_and_the_response_is_tracked() -> None:
@@ -140,12 +162,17 @@ async def test_cancelled_create_response_leaves_no_tag_and_the_response_is_track
             # response.created still arrives (its handle is announced): the response counts as active,
             # so the next create waits.
             await until(lambda: len(started) == 1)
-            assert not started[0].started_by_server
+            assert not started[0].started_by_server and s.response_active
             queued = asyncio.create_task(s.create_response())
-            await until(lambda: s._idle_waiters)
+            await until(lambda: parked(queued))  # held by the active response: the gate is shut
+            assert [e.type for e in conn.received].count("response.create") == 1
             model.gate.set()
             second = await queued
             assert (await second.done()).status == "completed"
+            assert not s.response_active
+            # The queued create went out once, after the first ended: never refused, never sent twice.
+            assert [e.type for e in conn.received].count("response.create") == 2
+            assert "error" not in conn.sent_types
             assert not s._handles and len(s._waiters) == 0
             assert (await started[0].done()).status == "completed"
 
@@ -158,7 +185,7 @@ async def test_cancelled_refused_create_response_drops_its_tag(
     assert session._handles  # sent: kept for its answer
     conn.resume()
     await session.add_item("round trip")  # answered after the refusal
-    await until(lambda: not session._handles and len(session._waiters) == 0)
+    assert not session._handles and len(session._waiters) == 0  # the refusal took the tag away
 
 
 async def test_cancelled_handle_done_does_not_cancel_the_response(session: RealtimeSession) -> None:
@@ -179,19 +206,31 @@ async def test_cancelled_handle_done_does_not_cancel_the_response(session: Realt
 
 
 async def test_cancel_before_sending_sends_nothing(server: LocalRealtimeServer) -> None:
-    async with asyncio.timeout(10), RealtimeSession(KEY, base_url=server.url) as s:
-        s._ready = asyncio.get_running_loop().create_future()  # as during a reconnect: sends wait
+    backoff = asyncio.Event()
+
+    async def held(seconds: float) -> None:  # the reconnect's backoff lasts until the test ends it
+        await backoff.wait()
+
+    policy = ReconnectPolicy(sleep=held, random=lambda: 0.5, rollover=False)  # no timer sleeps
+    async with asyncio.timeout(10), RealtimeSession(KEY, base_url=server.url, reconnect=policy) as s:
+        reconnected = asyncio.Event()
+        s.on(Reconnected, lambda _: reconnected.set())
+        await server.connections[0].drop()
+        await until(lambda: s.reconnecting)  # sends wait at the gate from now on
         update = asyncio.create_task(s.update_session(instructions="never"))
         # Cancelled only once it has run and is parked at the gate: a task cancelled before its first
         # step would run none of the SDK's code, and the checks below would hold whatever it does.
-        await until(lambda: inspect.getcoroutinestate(update.get_coro()) == inspect.CORO_SUSPENDED)
+        await until(lambda: parked(update))
         update.cancel()
         with pytest.raises(asyncio.CancelledError):
             await update
-        s._reopen()
-        assert len(s._waiters) == 0
+        backoff.set()
+        await reconnected.wait()
+        assert len(s._waiters) == 0  # nothing left behind by the cancelled request
         await s.add_item("after")
-        assert "session.update" not in [e.type for e in server.connections[0].received]
+        assert len(server.connections) == 2
+        for conn in server.connections:
+            assert "session.update" not in [e.type for e in conn.received]
 
 
 async def test_unencodable_input_is_a_typed_error_and_loses_nothing(session: RealtimeSession) -> None:

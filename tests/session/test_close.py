@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from support import parked
 
 from realtime_sdk import ConnectionClosed, RealtimeSession
 from realtime_sdk.server import LocalRealtimeServer
@@ -53,18 +54,23 @@ async def test_close_from_another_task_wakes_everything() -> None:
         await s.connect()
         handle = await s.create_response()
         await model.started.wait()
-        srv.connections[0].stall()  # no acknowledgement will ever come
+        conn = srv.connections[0]
+        conn.stall()  # no acknowledgement will ever come
+        sent = len(conn.received)
         iterator = asyncio.create_task(_drain(s))
         update = asyncio.create_task(s.update_session(instructions="never confirmed"))
         done = asyncio.create_task(handle.done())
         queued = asyncio.create_task(s.create_response())  # waits for the active response
+        tasks = (iterator, update, done, queued)
         async with asyncio.timeout(10):
-            # Every waiter is in place (not merely refused later because the session is closed).
-            await until(
-                lambda: s._waiters.pending("session.updated") and s._idle_waiters and s._events._consumers
-            )
+            # Every call waits already (not merely refused later because the session is closed): each
+            # has run to an await; the update is at the server; the create is held by the active response.
+            await conn.wait_received(sent + 1)
+            await until(lambda: all(map(parked, tasks)))
+            assert [e.type for e in conn.received[sent:]] == ["session.update"]
+            assert s.response_active
             await s.close()
-            for task in (iterator, update, done, queued):
+            for task in tasks:
                 with pytest.raises(ConnectionClosed):
                     await task
         srv.connections[0].resume()

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from support import parked
 
 from realtime_sdk import (
     ConfigurationError,
@@ -72,7 +73,7 @@ async def test_a_wait_started_before_the_transcript_is_resolved_by_it(
 ) -> None:
     first, second = await commit(session), await commit(session)
     waits = [asyncio.create_task(session.input_transcript(i)) for i in (second, first)]
-    await until(lambda: len(session._input_transcripts._waiting) == 2)  # both wait before anything came
+    await until(lambda: all(map(parked, waits)))  # both wait before anything came (the gate is shut)
     slow.gate.set()
     assert await asyncio.gather(*waits) == [f"words of {second}", f"words of {first}"]
 
@@ -96,7 +97,7 @@ async def test_failed_transcription_raises_for_waits_before_and_after(
 ) -> None:
     conn = server.connections[0]
     waiting = asyncio.create_task(session.input_transcript("item_x"))
-    await until(lambda: session._input_transcripts._waiting)
+    await until(lambda: parked(waiting))  # waiting: nothing about item_x came yet
     error = {"type": "transcription_error", "code": "audio_unintelligible", "message": "no words"}
     await conn.send_raw(
         raw(
@@ -142,7 +143,7 @@ async def test_a_wait_times_out(session: RealtimeSession) -> None:
 async def test_closing_the_session_wakes_a_wait(session: RealtimeSession) -> None:
     item_id = await commit(session)
     waiting = asyncio.create_task(session.input_transcript(item_id))
-    await until(lambda: session._input_transcripts._waiting)
+    await until(lambda: parked(waiting))  # waiting: the gate is shut, no transcript comes
     await session.close()
     with pytest.raises(ConnectionClosed):
         await waiting

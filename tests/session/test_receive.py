@@ -170,21 +170,26 @@ async def test_item_created_fires_once_for_added_and_created(
 
 async def test_slow_consumer_backpressure_never_drops(server: LocalRealtimeServer) -> None:
     async with asyncio.timeout(20), RealtimeSession(KEY, base_url=server.url, max_queued_events=4) as s:
+        # Handlers see each event as the reader takes it, before it waits for room in the queue: how far
+        # the reader got, seen from outside.
+        taken: list[int] = []
+        s.on("n.event", lambda e: taken.append(e.raw["i"]))
         it = aiter(s)
         assert (await anext(it)).type == "session.created"
         conn = server.connections[0]
         for i in range(200):
             await conn.send_raw(raw("n.event", i=i))
-        # The buffer fills to its bound and stays there: the reader waits for the consumer.
-        await until(lambda: len(s._events) == 4)
+        # The queue fills to its bound (4) and the reader stops with the next event in hand, waiting for
+        # the consumer; it stays there.
+        await until(lambda: len(taken) >= 4 + 1)
         for _ in range(20):
-            await asyncio.sleep(0)
-            assert len(s._events) <= 4
+            await asyncio.sleep(0)  # loop turns in which an unbounded reader would run ahead
+            assert len(taken) == 4 + 1
         got = []
         for _ in range(200):
             event = await anext(it)
-            assert len(s._events) <= 4
             got.append(event)
+            assert len(taken) <= len(got) + 4 + 1
         assert [e.raw["i"] for e in got] == list(range(200))  # type: ignore[union-attr]
 
 

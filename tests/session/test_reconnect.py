@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import parked
 
 from realtime_sdk import (
     AuthenticationError,
@@ -75,6 +76,8 @@ class FakeTime:
         self.delays: list[float] = []
         """Backoff delays (the rollover timer's long waits go to ``timers``)."""
         self.timers: list[float] = []
+        self.fired: list[float] = []
+        """Rollover timer waits that ended: the clock was moved past them."""
         self.offset = 0.0
         self.hold = False
         self._moved = asyncio.Event()
@@ -87,6 +90,8 @@ class FakeTime:
         while self.hold or (seconds > 60 and self.offset == 0):
             self._moved.clear()
             await self._moved.wait()
+        if seconds > 60:
+            self.fired.append(seconds)
 
     def advance(self, seconds: float) -> None:
         self.offset += seconds
@@ -242,17 +247,23 @@ async def test_sends_while_reconnecting_wait_for_the_new_connection(server: Loca
     session = RealtimeSession(
         KEY, base_url=server.url, session_properties={"output_modalities": ["text"]}, reconnect=fake.policy()
     )
+    during_notice: list[bool] = []
+    session.on(Reconnected, lambda _: during_notice.append(session.reconnecting))
     async with session:
         app = Recorder(session)
         await session.add_item("before")
+        assert not session.reconnecting
         await server.connections[0].drop()
         await until(lambda: fake.delays)  # the reconnect is waiting out its backoff
+        assert session.reconnecting
         queued = asyncio.create_task(session.add_item("while away"))
-        await until(lambda: session._ready is not None and not queued.done())
+        await until(lambda: parked(queued))  # it ran, and waits: the backoff is held, no connection to use
+        assert len(server.connections) == 1
         fake.release()
         async with asyncio.timeout(10):
             await queued
         await app.wait_for(lambda e: isinstance(e, Reconnected))
+        assert not session.reconnecting and during_notice == [False]
         conn1 = server.connections[1]
         assert [words(i)[2] for i in conn1.items] == ["before", "while away"]
         # The app saw the queued item's own events after Reconnected.
@@ -346,8 +357,9 @@ async def test_rollover_waits_for_the_response_then_keeps_the_conversation() -> 
             await session.add_item("one")
             handle = await session.create_response()
             fake.advance(1800)
-            await until(lambda: session._link.rollover_due)
-            assert len(server.connections) == 1  # not while the response is active
+            await until(lambda: fake.fired)  # the rollover is due now...
+            assert session.response_active and not session.reconnecting  # ...but waits for the response
+            assert len(server.connections) == 1 and server.connections[0].close_code is None
             model.gate.set()
             assert (await handle.done()).status == "completed"
             notice = await app.wait_for(lambda e: isinstance(e, Reconnected))
@@ -386,12 +398,14 @@ async def test_close_while_reconnecting_ends_everything(server: LocalRealtimeSer
     app = Recorder(session)
     await server.connections[0].drop()
     await until(lambda: fake.delays)
+    assert session.reconnecting
     waiting = asyncio.create_task(session.add_item("never sent"))
-    await until(lambda: session._ready is not None and not waiting.done())
+    await until(lambda: parked(waiting))  # waits for a connection that the held backoff keeps away
     async with asyncio.timeout(10):
         await session.close()
         with pytest.raises(ConnectionClosed):
             await waiting
+    assert not session.reconnecting and session.closed
     assert isinstance(await app.ended(), ConnectionClosed)
     assert len(server.connections) == 1
 
@@ -433,8 +447,9 @@ async def test_create_response_waiting_for_an_active_one_goes_out_after_a_reconn
             app = Recorder(session)
             first = await session.create_response()
             await model.started.wait()
+            assert session.response_active
             queued = asyncio.create_task(session.create_response())
-            await until(lambda: session._idle_waiters)  # waiting for the first to finish
+            await until(lambda: parked(queued))  # waiting for the first to finish
             await server.connections[0].drop()
             with pytest.raises(ConnectionClosed):
                 await first.done()
@@ -444,9 +459,10 @@ async def test_create_response_waiting_for_an_active_one_goes_out_after_a_reconn
             async with asyncio.timeout(10):
                 second = await queued
             assert (await second.done()).status == "completed"
-            # Only the queued response.create went out on the new connection, once.
-            sent = [e.type for e in server.connections[1].received]
-            assert sent.count("response.create") == 1
+            # The queued response.create never went out on the first connection, and went out on the new
+            # one once.
+            for conn in server.connections:
+                assert [e.type for e in conn.received].count("response.create") == 1
 
 
 async def test_the_key_is_never_logged_across_reconnects(
