@@ -247,6 +247,9 @@ class Reconnector:
             return
         while (remaining := due - policy.clock()) > 0:
             await policy.sleep(remaining)
+            # A policy's own sleep that returns at once (and a clock that did not move) must not hold the
+            # event loop in this loop: give the other tasks their turn every time round.
+            await asyncio.sleep(0)
         self.rollover_due = True
         while not self._quiet():
             self._changed.clear()

@@ -488,3 +488,20 @@ async def test_the_key_is_never_logged_across_reconnects(
     assert secret not in caplog.text
     assert secret not in str(error) and secret not in repr(error.__cause__)
     assert all(secret not in str(r.args) for r in caplog.records)
+
+
+async def test_a_policy_sleep_that_returns_at_once_does_not_hold_the_event_loop() -> None:
+    """A custom ``sleep`` that never suspends and a clock that never moves: the session still works."""
+
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    policy = ReconnectPolicy(sleep=no_wait, clock=lambda: 0.0, rollover_margin=60)
+    async with LocalRealtimeServer(KEY, session_ttl=1800) as server:
+        session = RealtimeSession(
+            KEY, base_url=server.url, session_properties={"output_modalities": ["text"]}, reconnect=policy
+        )
+        async with asyncio.timeout(10), session:
+            await session.add_item("still answering")  # needs the reader: the loop is not held
+            assert (await (await session.create_response()).done()).status == "completed"
+        assert not session.reconnecting
