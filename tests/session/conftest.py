@@ -16,12 +16,12 @@ KEY = "sk-local-test"
 
 
 async def until(predicate: Any) -> None:
-    """Wait for a state the loop is about to reach; for internal states that signal no event.
+    """Wait for a state the loop is about to reach, read from public state or the test's own records.
 
     Each turn yields to the loop once; the timeout only guards against a hang.
     """
     async with asyncio.timeout(5):
-        while not predicate():  # noqa: ASYNC110 - polling an SDK-internal state that has no event
+        while not predicate():  # noqa: ASYNC110 - polling a state that signals no event
             await asyncio.sleep(0)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from support import parked
 
 from realtime_sdk import (
     ConnectionClosed,
@@ -17,7 +18,7 @@ from realtime_sdk import (
 from realtime_sdk._generated import Error, ResponseCreate, ResponseCreated, ResponseDone
 from realtime_sdk.server import LocalRealtimeServer, Reply, ScriptedModel
 
-from .conftest import KEY, GatedModel
+from .conftest import KEY, GatedModel, until
 
 TONE = (b"\x00\x40" * 20 + b"\x00\xc0" * 20) * (24 * 500 // 40)  # 500 ms, 24 kHz PCM16
 
@@ -117,8 +118,8 @@ async def test_second_create_waits_for_the_active_response() -> None:
             second_task = asyncio.create_task(s.create_response())
             await model.started.wait()
             # The gate is closed: the first response is active, so the second must not have been sent.
-            for _ in range(50):
-                await asyncio.sleep(0)
+            await until(lambda: parked(second_task) and s.response_active)
+            await s.retrieve_item((await s.add_item("marker")).id)  # a round trip: anything sent has arrived
             creates = [e for e in srv.connections[0].received if isinstance(e, ResponseCreate)]
             assert len(creates) == 1 and not second_task.done()
             with pytest.raises(ResponseActiveError):
@@ -173,8 +174,8 @@ async def test_server_vad_response_is_waited_for() -> None:
                 if isinstance(event, ResponseCreated):
                     break
             task = asyncio.create_task(s.create_response())
-            for _ in range(50):
-                await asyncio.sleep(0)
+            await until(lambda: parked(task) and s.response_active)
+            await s.retrieve_item((await s.add_item("marker")).id)  # a round trip: anything sent has arrived
             assert len([e for e in conn.received if isinstance(e, ResponseCreate)]) == 1
             model.gate.set()
             await (await task).done()
