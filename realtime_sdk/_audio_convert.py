@@ -4,11 +4,13 @@ cutting a byte stream into chunks of one duration (:class:`Chunker`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ._audio_formats import (
+    API_SAMPLE_RATE,
     FORMAT_ENCODING,
     FORMAT_RATE,
     G711_SAMPLE_RATE,
@@ -34,6 +36,61 @@ def _same_g711(app_encoding: Encoding, wire_encoding: Encoding, rate: int, chann
     return app_encoding == wire_encoding != "pcm16" and rate == G711_SAMPLE_RATE and channels == 1
 
 
+def _same_pcm(app_encoding: Encoding, wire_format: AudioFormat, rate: int, channels: int) -> bool:
+    """Application audio that already is the wire's PCM16 (24 kHz mono): samples pass unchanged.
+
+    Converting would be the identity (int16 / 32768 * 32768 is exact, nothing to resample) at the cost of
+    four array passes per chunk, the largest CPU cost of a session that streams audio."""
+    return (
+        app_encoding == "pcm16" and wire_format == "audio/pcm" and rate == API_SAMPLE_RATE and channels == 1
+    )
+
+
+class _WholeSamples:
+    """PCM16 bytes passed through as whole samples: an odd byte at a chunk's end waits for the next one."""
+
+    __slots__ = ("carry",)
+
+    def __init__(self) -> None:
+        self.carry = b""
+
+    def take(self, chunk: bytes | bytearray | memoryview | NDArray[Any]) -> bytes:
+        """Bytes, or an int16 array (1-D or one column), as whole little-endian samples."""
+        if isinstance(chunk, np.ndarray):
+            self.check_empty()
+            if chunk.ndim == 2 and chunk.shape[1] != 1:
+                raise AudioFormatError(
+                    f"expected a (frames, 1) array, got shape {chunk.shape} ({chunk.shape[1]} channels)"
+                )
+            if chunk.ndim not in (1, 2):
+                raise AudioFormatError(
+                    f"expected a 1-D or 2-D (frames, channels) array, got {chunk.ndim}-D shape {chunk.shape}"
+                )
+            return chunk.astype("<i2", copy=False).tobytes()
+        if type(chunk) is not bytes:
+            chunk = as_byte_view(chunk).tobytes()  # a copy: the caller may reuse its buffer
+        carry = self.carry
+        if not carry and not len(chunk) % 2:
+            return chunk
+        data = carry + chunk
+        usable = len(data) - len(data) % 2
+        self.carry = data[usable:]
+        return data[:usable]
+
+    def check_empty(self) -> None:
+        if self.carry:
+            raise AudioFormatError(
+                "the previous byte chunk ended inside a frame; continue with bytes, or flush/reset first"
+            )
+
+
+def _is_int16(chunk: object) -> bool:
+    """PCM16 bytes or an int16 array: what can pass through (anything else is converted, or refused)."""
+    if isinstance(chunk, bytes | bytearray | memoryview):
+        return True
+    return isinstance(chunk, np.ndarray) and chunk.dtype.kind == "i" and chunk.dtype.itemsize == 2
+
+
 class InputConverter:
     """Streaming conversion of application audio into a wire format.
 
@@ -44,7 +101,8 @@ class InputConverter:
     uint8 array. The result is mono wire audio at the wire format's rate.
 
     μ-law input at 8 kHz mono into an ``"audio/pcmu"`` session (or A-law into ``"audio/pcma"``) passes
-    through unchanged, byte for byte. Everything else is decoded, downmixed, resampled and encoded.
+    through unchanged, byte for byte, and so does 24 kHz mono PCM16 (bytes or an int16 array) into an
+    ``"audio/pcm"`` session. Everything else is decoded, downmixed, resampled and encoded.
 
     Call :meth:`flush` when the input stream ends (before committing the input buffer) to get the
     resampler's held-back tail; :meth:`reset` drops it instead.
@@ -65,6 +123,8 @@ class InputConverter:
         self._channels = check_channels(channels)
         self._input_encoding = check_encoding(input_encoding, "input_encoding")
         self._passthrough = _same_g711(self._input_encoding, self._wire_encoding, self._sample_rate, channels)
+        same_pcm = _same_pcm(self._input_encoding, self._wire_format, self._sample_rate, self._channels)
+        self._pcm = _WholeSamples() if same_pcm else None
         self._resampler = Resampler(
             self._sample_rate,
             FORMAT_RATE[self._wire_format],
@@ -92,15 +152,21 @@ class InputConverter:
     @property
     def passthrough(self) -> bool:
         """True when input bytes are forwarded unchanged."""
-        return self._passthrough
+        return self._passthrough or self._pcm is not None
 
     @property
     def pending_bytes(self) -> int:
         """Bytes of an incomplete frame from byte input, held until the rest of the frame arrives."""
+        if self._pcm is not None:
+            return len(self._pcm.carry)
         return self._resampler.pending_bytes
 
     def convert(self, chunk: AudioChunk) -> bytes:
         """Convert one chunk; returns the wire bytes that are ready (possibly empty)."""
+        if self._pcm is not None:
+            if _is_int16(chunk):
+                return self._pcm.take(chunk)
+            self._pcm.check_empty()  # a float array at the wire's rate: encoded below, nothing resampled
         if self._input_encoding in ("pcmu", "pcma"):
             if self._passthrough:
                 return to_codes(chunk, "InputConverter.convert").tobytes()
@@ -109,10 +175,14 @@ class InputConverter:
 
     def flush(self) -> bytes:
         """End of the input stream: return the held-back tail; the converter is then ready for reuse."""
+        if self._pcm is not None:
+            self._pcm.carry = b""  # a partial sample is dropped, as the resampler drops a partial frame
         return encode_float(self._resampler._flush_float(), self._wire_encoding)
 
     def reset(self) -> None:
         """Drop held-back audio."""
+        if self._pcm is not None:
+            self._pcm.carry = b""
         self._resampler.reset()
 
 
@@ -121,7 +191,8 @@ class OutputConverter:
     application's format: ``out_rate`` Hz, ``out_encoding`` (``"pcm16"``, ``"float32"``, ``"pcmu"`` or
     ``"pcma"`` bytes), ``channels`` (mono wire audio is copied into each channel, interleaved).
 
-    ``"audio/pcmu"`` wire audio to 8 kHz mono μ-law (or A-law to A-law) passes through unchanged.
+    ``"audio/pcmu"`` wire audio to 8 kHz mono μ-law (or A-law to A-law) passes through unchanged, and so
+    does ``"audio/pcm"`` wire audio to 24 kHz mono PCM16.
 
     Call :meth:`flush` at the end of a response (``response.output_audio.done``) to get the resampler's
     held-back tail; call :meth:`reset` when the response is interrupted, so that stale audio is dropped.
@@ -142,6 +213,8 @@ class OutputConverter:
         self._out_encoding = check_encoding(out_encoding, "out_encoding")
         self._channels = check_channels(channels)
         self._passthrough = _same_g711(self._out_encoding, self._wire_encoding, self._out_rate, channels)
+        same_pcm = _same_pcm(self._out_encoding, self._wire_format, self._out_rate, self._channels)
+        self._pcm = _WholeSamples() if same_pcm else None
         self._resampler = Resampler(FORMAT_RATE[self._wire_format], self._out_rate, quality=quality)
 
     @property
@@ -163,7 +236,7 @@ class OutputConverter:
     @property
     def passthrough(self) -> bool:
         """True when wire bytes are forwarded unchanged."""
-        return self._passthrough
+        return self._passthrough or self._pcm is not None
 
     def _encode(self, mono: NDArray[np.float32]) -> bytes:
         if self._channels > 1:
@@ -172,6 +245,8 @@ class OutputConverter:
 
     def convert(self, chunk: bytes | bytearray | memoryview) -> bytes:
         """Convert one chunk of wire bytes; returns the output that is ready (possibly empty)."""
+        if self._pcm is not None and isinstance(chunk, bytes | bytearray | memoryview):
+            return self._pcm.take(chunk)
         if self._wire_encoding != "pcm16":
             if self._passthrough:
                 return to_codes(chunk, "OutputConverter.convert").tobytes()
@@ -182,10 +257,15 @@ class OutputConverter:
 
     def flush(self) -> bytes:
         """End of a response's audio: return the held-back tail; the converter is then ready for reuse."""
+        if self._pcm is not None:
+            self._pcm.carry = b""
+            return b""
         return self._encode(self._resampler._flush_float())
 
     def reset(self) -> None:
         """Drop held-back audio (use on interruption)."""
+        if self._pcm is not None:
+            self._pcm.carry = b""
         self._resampler.reset()
 
 
