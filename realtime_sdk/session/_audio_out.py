@@ -7,6 +7,8 @@ every ``response.output_audio.delta`` to every registered stream; each stream co
 :class:`~realtime_sdk.audio.OutputConverter` per (item, content index) — so two items never share a
 resampler's held-back tail — and queues an :class:`OutputAudioChunk`.  ``response.output_audio.done``
 flushes that part's converter (the tail, some tens of ms at HQ, comes out as one last chunk).
+The reader puts chunks straight into the stream's queue, in its own step; the app's task waiting on
+the stream is woken through one bare future (no shield, no extra task), once per burst of deltas.
 
 The queue never pushes back on the reader: the server sends audio faster than real time and a player
 consumes it at real time, so waiting for room would stall the reader for seconds and with it
@@ -217,9 +219,18 @@ class OutputAudioStream:
                 if self._exc is not None:
                     raise self._exc
                 raise StopAsyncIteration
-            if self._wake is None or self._wake.done():
-                self._wake = asyncio.get_running_loop().create_future()
-            await asyncio.shield(self._wake)
+            wake = self._wake
+            if wake is None or wake.done():
+                wake = self._wake = asyncio.get_running_loop().create_future()
+            try:
+                # Awaited bare, not through asyncio.shield: the shield's second future and callbacks
+                # cost more than the rest of a delta's trip through the stream.
+                await wake
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is None or task.cancelling():
+                    raise
+                # Another reader of this stream was cancelled while waiting on the same future: not us.
         item = self._queue.popleft()
         self._handed_out(item)
         return item
