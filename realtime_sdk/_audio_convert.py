@@ -1,13 +1,14 @@
-"""Application audio to and from a wire format (:class:`InputConverter`, :class:`OutputConverter`), and
-cutting a byte stream into chunks of one duration (:class:`Chunker`)."""
+"""Application audio to and from a wire format (:class:`InputConverter`, :class:`OutputConverter`).
+
+Cutting a byte stream into chunks (:class:`Chunker`) and the pass-through of audio already at the wire's
+format live in ``_audio_bytes`` (no numpy) and are re-exported here."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ._audio_bytes import PcmPassThrough, same_pcm
 from ._audio_formats import (
     FORMAT_ENCODING,
     FORMAT_RATE,
@@ -16,12 +17,10 @@ from ._audio_formats import (
     AudioFormat,
     Encoding,
     Quality,
-    as_byte_view,
     check_channels,
     check_encoding,
     check_format,
     check_rate,
-    chunk_bytes_for,
     to_codes,
 )
 from ._audio_g711 import decode_g711, encode_float
@@ -44,7 +43,8 @@ class InputConverter:
     uint8 array. The result is mono wire audio at the wire format's rate.
 
     μ-law input at 8 kHz mono into an ``"audio/pcmu"`` session (or A-law into ``"audio/pcma"``) passes
-    through unchanged, byte for byte. Everything else is decoded, downmixed, resampled and encoded.
+    through unchanged, byte for byte, and so does 24 kHz mono PCM16 (bytes or an int16 array) into an
+    ``"audio/pcm"`` session. Everything else is decoded, downmixed, resampled and encoded.
 
     Call :meth:`flush` when the input stream ends (before committing the input buffer) to get the
     resampler's held-back tail; :meth:`reset` drops it instead.
@@ -65,6 +65,8 @@ class InputConverter:
         self._channels = check_channels(channels)
         self._input_encoding = check_encoding(input_encoding, "input_encoding")
         self._passthrough = _same_g711(self._input_encoding, self._wire_encoding, self._sample_rate, channels)
+        same = same_pcm(self._input_encoding, self._wire_format, self._sample_rate, self._channels)
+        self._pcm = PcmPassThrough() if same else None
         self._resampler = Resampler(
             self._sample_rate,
             FORMAT_RATE[self._wire_format],
@@ -92,15 +94,22 @@ class InputConverter:
     @property
     def passthrough(self) -> bool:
         """True when input bytes are forwarded unchanged."""
-        return self._passthrough
+        return self._passthrough or self._pcm is not None
 
     @property
     def pending_bytes(self) -> int:
         """Bytes of an incomplete frame from byte input, held until the rest of the frame arrives."""
+        if self._pcm is not None:
+            return self._pcm.pending_bytes
         return self._resampler.pending_bytes
 
     def convert(self, chunk: AudioChunk) -> bytes:
         """Convert one chunk; returns the wire bytes that are ready (possibly empty)."""
+        if self._pcm is not None:
+            return self._pcm.convert(chunk)
+        return self._convert(chunk)
+
+    def _convert(self, chunk: AudioChunk) -> bytes:
         if self._input_encoding in ("pcmu", "pcma"):
             if self._passthrough:
                 return to_codes(chunk, "InputConverter.convert").tobytes()
@@ -109,10 +118,14 @@ class InputConverter:
 
     def flush(self) -> bytes:
         """End of the input stream: return the held-back tail; the converter is then ready for reuse."""
+        if self._pcm is not None:
+            return self._pcm.flush()
         return encode_float(self._resampler._flush_float(), self._wire_encoding)
 
     def reset(self) -> None:
         """Drop held-back audio."""
+        if self._pcm is not None:
+            self._pcm.reset()
         self._resampler.reset()
 
 
@@ -121,7 +134,8 @@ class OutputConverter:
     application's format: ``out_rate`` Hz, ``out_encoding`` (``"pcm16"``, ``"float32"``, ``"pcmu"`` or
     ``"pcma"`` bytes), ``channels`` (mono wire audio is copied into each channel, interleaved).
 
-    ``"audio/pcmu"`` wire audio to 8 kHz mono μ-law (or A-law to A-law) passes through unchanged.
+    ``"audio/pcmu"`` wire audio to 8 kHz mono μ-law (or A-law to A-law) passes through unchanged, and so
+    does ``"audio/pcm"`` wire audio to 24 kHz mono PCM16.
 
     Call :meth:`flush` at the end of a response (``response.output_audio.done``) to get the resampler's
     held-back tail; call :meth:`reset` when the response is interrupted, so that stale audio is dropped.
@@ -142,6 +156,8 @@ class OutputConverter:
         self._out_encoding = check_encoding(out_encoding, "out_encoding")
         self._channels = check_channels(channels)
         self._passthrough = _same_g711(self._out_encoding, self._wire_encoding, self._out_rate, channels)
+        same = same_pcm(self._out_encoding, self._wire_format, self._out_rate, self._channels)
+        self._pcm = PcmPassThrough() if same else None
         self._resampler = Resampler(FORMAT_RATE[self._wire_format], self._out_rate, quality=quality)
 
     @property
@@ -163,7 +179,7 @@ class OutputConverter:
     @property
     def passthrough(self) -> bool:
         """True when wire bytes are forwarded unchanged."""
-        return self._passthrough
+        return self._passthrough or self._pcm is not None
 
     def _encode(self, mono: NDArray[np.float32]) -> bytes:
         if self._channels > 1:
@@ -172,6 +188,8 @@ class OutputConverter:
 
     def convert(self, chunk: bytes | bytearray | memoryview) -> bytes:
         """Convert one chunk of wire bytes; returns the output that is ready (possibly empty)."""
+        if self._pcm is not None and isinstance(chunk, bytes | bytearray | memoryview):
+            return self._pcm.convert(chunk)
         if self._wire_encoding != "pcm16":
             if self._passthrough:
                 return to_codes(chunk, "OutputConverter.convert").tobytes()
@@ -182,10 +200,14 @@ class OutputConverter:
 
     def flush(self) -> bytes:
         """End of a response's audio: return the held-back tail; the converter is then ready for reuse."""
+        if self._pcm is not None:
+            return self._pcm.flush()
         return self._encode(self._resampler._flush_float())
 
     def reset(self) -> None:
         """Drop held-back audio (use on interruption)."""
+        if self._pcm is not None:
+            self._pcm.reset()
         self._resampler.reset()
 
 
@@ -215,65 +237,3 @@ def from_wire(
     """Convert a whole clip of wire audio in one go (see :class:`OutputConverter`)."""
     conv = OutputConverter(wire_format, out_rate, out_encoding, channels, quality=quality)
     return conv.convert(data) + conv.flush()
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Chunking
-# ---------------------------------------------------------------------------------------------------------
-
-
-class Chunker:
-    """Cut a byte stream into chunks of exactly ``chunk_bytes`` bytes, carrying the remainder over.
-
-    ``Chunker.for_duration(20, "audio/pcm")`` makes 20 ms chunks (960 bytes). :meth:`push` returns the
-    complete chunks; :meth:`flush` returns the (shorter, possibly empty) remainder and empties the buffer.
-    """
-
-    def __init__(self, chunk_bytes: int) -> None:
-        if isinstance(chunk_bytes, bool) or not isinstance(chunk_bytes, int) or chunk_bytes <= 0:
-            raise AudioFormatError(f"chunk_bytes must be a positive integer, got {chunk_bytes!r}")
-        self._size = chunk_bytes
-        self._buffer = bytearray()
-
-    @classmethod
-    def for_duration(cls, ms: float, fmt: AudioFormat) -> Chunker:
-        """A chunker for chunks of ``ms`` milliseconds of a wire format."""
-        return cls(chunk_bytes_for(ms, fmt))
-
-    @property
-    def chunk_bytes(self) -> int:
-        return self._size
-
-    @property
-    def pending(self) -> int:
-        """Bytes waiting for a chunk to fill."""
-        return len(self._buffer)
-
-    def push(self, data: bytes | bytearray | memoryview) -> list[bytes]:
-        """Add bytes; return every chunk that is now complete (possibly none)."""
-        self._buffer += data
-        size = self._size
-        whole = len(self._buffer) - len(self._buffer) % size
-        if not whole:
-            return []
-        chunks = [bytes(self._buffer[i : i + size]) for i in range(0, whole, size)]
-        del self._buffer[:whole]
-        return chunks
-
-    def flush(self) -> bytes:
-        """Return what is left (shorter than a chunk, possibly empty) and empty the buffer."""
-        rest = bytes(self._buffer)
-        self._buffer.clear()
-        return rest
-
-    def reset(self) -> None:
-        """Drop what is buffered."""
-        self._buffer.clear()
-
-
-def iter_chunks(data: bytes | bytearray | memoryview, chunk_bytes: int) -> Iterator[bytes]:
-    """Split a whole buffer into chunks of ``chunk_bytes`` bytes; the last may be shorter."""
-    if isinstance(chunk_bytes, bool) or not isinstance(chunk_bytes, int) or chunk_bytes <= 0:
-        raise AudioFormatError(f"chunk_bytes must be a positive integer, got {chunk_bytes!r}")
-    view = as_byte_view(data)
-    return (bytes(view[start : start + chunk_bytes]) for start in range(0, len(view), chunk_bytes))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Final, Protocol
 
 import numpy as np
-import soxr  # type: ignore[import-untyped]
 from numpy.typing import NDArray
 
 from ._audio_formats import (
@@ -108,6 +107,8 @@ class Resampler:
         self._frames_out = 0
         self._stream: _SoxrStream | None = None
         if self._in_rate != self._out_rate:
+            import soxr  # type: ignore[import-untyped]  # on first use: a session at its own rates never needs it
+
             self._stream = soxr.ResampleStream(
                 self._in_rate, self._out_rate, 1, dtype="float32", quality=self._quality
             )

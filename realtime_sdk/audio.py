@@ -28,8 +28,8 @@ by 32768, G.711 is expanded by table look-up), average the channels down to mono
 (:class:`Resampler`) and encode again (float to int16 multiplies by 32768, rounds to nearest with
 ``numpy.rint`` and clips; G.711 compresses by a vectorised segment search). Working in float32 matters:
 soxr's int16 mode adds dither, so digital silence would come out as noise; in float32 silence stays
-exactly zero. When nothing needs to change (μ-law at 8 kHz into an ``"audio/pcmu"`` session) the bytes
-pass through untouched.
+exactly zero. When nothing needs to change (μ-law at 8 kHz into an ``"audio/pcmu"`` session, 24 kHz mono
+PCM16 to or from an ``"audio/pcm"`` session) the bytes pass through untouched, without a float pass.
 
 Resampling is streaming: each :meth:`Resampler.process` call returns what is ready, and the filter holds
 back some tens of milliseconds (numbers in :class:`Resampler`). Call ``flush()`` at the end of a stream
@@ -49,12 +49,14 @@ A 20 ms chunk takes 10 to 30 µs to convert, so conversion can run inline on an 
 Where it lives
 --------------
 This module is the public face; the work is split by responsibility into private modules:
-``_audio_formats`` (formats, sizes, argument checks, sample representations), ``_audio_g711`` (the
-codec), ``_audio_resample`` (:class:`Resampler`), ``_audio_convert`` (the converters and chunking) and
+``_audio_sizes`` (formats, sizes, argument checks; no numpy), ``_audio_bytes`` (pass-through and
+chunking; no numpy), ``_audio_formats`` (sample representations), ``_audio_g711`` (the
+codec), ``_audio_resample`` (:class:`Resampler`), ``_audio_convert`` (the converters) and
 ``_audio_wav`` (WAV files).
 """
 
-from ._audio_convert import Chunker, InputConverter, OutputConverter, from_wire, iter_chunks, to_wire
+from ._audio_bytes import Chunker, iter_chunks
+from ._audio_convert import InputConverter, OutputConverter, from_wire, to_wire
 from ._audio_formats import (
     API_SAMPLE_RATE,
     AUDIO_FORMATS,

@@ -7,6 +7,8 @@ every ``response.output_audio.delta`` to every registered stream; each stream co
 :class:`~realtime_sdk.audio.OutputConverter` per (item, content index) — so two items never share a
 resampler's held-back tail — and queues an :class:`OutputAudioChunk`.  ``response.output_audio.done``
 flushes that part's converter (the tail, some tens of ms at HQ, comes out as one last chunk).
+The reader puts chunks straight into the stream's queue, in its own step; the app's task waiting on
+the stream is woken through one bare future (no shield, no extra task), once per burst of deltas.
 
 The queue never pushes back on the reader: the server sends audio faster than real time and a player
 consumes it at real time, so waiting for room would stall the reader for seconds and with it
@@ -39,12 +41,24 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .._audio_formats import ENCODING_SAMPLE_BYTES, default_sample_rate
-from ..audio import AudioFormat, Encoding, OutputConverter, Quality
+from .._audio_bytes import PcmPassThrough, same_pcm
+from .._audio_sizes import (
+    ENCODING_SAMPLE_BYTES,
+    AudioFormat,
+    Encoding,
+    Quality,
+    check_channels,
+    check_encoding,
+    check_quality,
+    check_rate,
+    default_sample_rate,
+)
 from ..errors import AudioFormatError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from .._audio_convert import OutputConverter
 
 __all__ = ["AudioInterrupted", "OutputAudioChunk", "OutputAudioStream", "PlaybackTracker"]
 
@@ -184,8 +198,16 @@ class OutputAudioStream:
         on_close: Callable[[OutputAudioStream], None],
         max_buffered_seconds: float = DEFAULT_MAX_BUFFERED_SECONDS,
     ) -> None:
-        # Validate now (an OutputConverter checks everything), not at the first delta inside the reader.
-        OutputConverter("audio/pcm", sample_rate, encoding, channels, quality=quality)
+        # Validate now, not at the first delta inside the reader.
+        check_rate(sample_rate, "out_rate")
+        check_encoding(encoding, "out_encoding")
+        check_channels(channels)
+        check_quality(quality)
+        self._same = same_pcm(encoding, "audio/pcm", sample_rate, channels)
+        if not self._same:
+            # Conversion needs numpy and soxr: load them in the app's call, not in the reader at the
+            # first delta.  Audio already at the session's format never loads them.
+            from .._audio_convert import OutputConverter  # noqa: F401
         if not max_buffered_seconds > 0:
             raise AudioFormatError(f"max_buffered_seconds must be positive, not {max_buffered_seconds!r}")
         self.max_buffered_seconds = float(max_buffered_seconds)
@@ -201,7 +223,7 @@ class OutputAudioStream:
         self.tracker = PlaybackTracker(sample_rate, encoding, channels, report=report)
         self._on_close = on_close
         self._queue: deque[OutputAudioChunk | AudioInterrupted] = deque()
-        self._converters: dict[tuple[str, str, int], OutputConverter] = {}
+        self._converters: dict[tuple[str, str, int], OutputConverter | PcmPassThrough] = {}
         self._finished = False
         self._exc: BaseException | None = None
         self._wake: asyncio.Future[None] | None = None
@@ -217,9 +239,18 @@ class OutputAudioStream:
                 if self._exc is not None:
                     raise self._exc
                 raise StopAsyncIteration
-            if self._wake is None or self._wake.done():
-                self._wake = asyncio.get_running_loop().create_future()
-            await asyncio.shield(self._wake)
+            wake = self._wake
+            if wake is None or wake.done():
+                wake = self._wake = asyncio.get_running_loop().create_future()
+            try:
+                # Awaited bare, not through asyncio.shield: the shield's second future and callbacks
+                # cost more than the rest of a delta's trip through the stream.
+                await wake
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is None or task.cancelling():
+                    raise
+                # Another reader of this stream was cancelled while waiting on the same future: not us.
         item = self._queue.popleft()
         self._handed_out(item)
         return item
@@ -263,10 +294,15 @@ class OutputAudioStream:
         key = (response_id, item_id, content_index)
         converter = self._converters.get(key)
         if converter is None or converter.wire_format != wire:
-            converter = self._converters[key] = OutputConverter(
-                wire, self.sample_rate, self.encoding, self.channels, quality=self.quality
-            )
+            converter = self._converters[key] = self._converter(wire)
         self._put(OutputAudioChunk(response_id, item_id, content_index, converter.convert(data)))
+
+    def _converter(self, wire: AudioFormat) -> OutputConverter | PcmPassThrough:
+        if self._same and wire == "audio/pcm":
+            return PcmPassThrough()
+        from .._audio_convert import OutputConverter
+
+        return OutputConverter(wire, self.sample_rate, self.encoding, self.channels, quality=self.quality)
 
     def _audio_done(
         self, response_id: str, item_id: str | None = None, content_index: int | None = None

@@ -3,8 +3,9 @@
 Theory of operation
 -------------------
 ``send(samples, sample_rate, channels, encoding)`` converts with one
-:class:`~realtime_sdk.audio.InputConverter`, kept for as long as the input's description (rate, channels,
-encoding) and the session's input format stay the same.  When the input changes, the old converter is
+:class:`~realtime_sdk.audio.InputConverter` (24 kHz mono PCM16 into an ``audio/pcm`` session instead
+passes through untouched, with ``_audio_bytes.PcmPassThrough``), kept for as long as the input's
+description (rate, channels, encoding) and the session's input format stay the same.  When the input changes, the old converter is
 flushed first (its held-back tail is sent, nothing is lost); when the *session's* format changed, the old
 tail and any partial chunk are dropped instead, since the server now reads the buffer differently.
 
@@ -27,18 +28,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from ..audio import (
-    AudioChunk,
-    AudioFormat,
-    Chunker,
-    Encoding,
-    InputConverter,
-    Quality,
-    bytes_per_ms,
-)
+from .._audio_bytes import Chunker, PcmPassThrough, same_pcm
+from .._audio_sizes import AudioFormat, Encoding, Quality, bytes_per_ms
 from ..errors import AudioFormatError
+
+if TYPE_CHECKING:
+    from .._audio_convert import InputConverter
+    from .._audio_formats import AudioChunk
 
 __all__ = ["DEFAULT_CHUNK_MS", "AudioSender"]
 
@@ -65,7 +63,7 @@ class AudioSender:
         self.chunk_ms = chunk_ms
         self.quality: Quality = quality
         self.paused = paused
-        self._converter: InputConverter | None = None
+        self._converter: InputConverter | PcmPassThrough | None = None
         self._key: tuple[AudioFormat, int, int, Encoding] | None = None
         self._chunker: Chunker | None = None
         self._chunk_format: AudioFormat = "audio/pcm"
@@ -117,13 +115,19 @@ class AudioSender:
 
     def _converter_for(
         self, sample_rate: int, channels: int, encoding: Encoding
-    ) -> tuple[bytes, InputConverter]:
+    ) -> tuple[bytes, InputConverter | PcmPassThrough]:
         """The converter for this input, and the old converter's tail when it was replaced."""
         wire = self._wire_format()
         key = (wire, sample_rate, channels, encoding)
         if key == self._key and self._converter is not None:
             return b"", self._converter
-        converter = InputConverter(wire, sample_rate, channels, encoding, quality=self.quality)
+        converter: InputConverter | PcmPassThrough
+        if same_pcm(encoding, wire, sample_rate, channels):
+            converter = PcmPassThrough()  # already the wire's format: no numpy, no float pass
+        else:
+            from .._audio_convert import InputConverter  # numpy and soxr load on first conversion
+
+            converter = InputConverter(wire, sample_rate, channels, encoding, quality=self.quality)
         carried = b""
         old = self._converter
         if old is not None and old.wire_format == wire:

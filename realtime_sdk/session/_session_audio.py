@@ -8,15 +8,17 @@ purpose: they are the public API users and type checkers see.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from .._audio_formats import default_sample_rate
-from ..audio import AudioChunk, Encoding, Quality
+from .._audio_sizes import Encoding, Quality, default_sample_rate
 from ..errors import AudioOnCallError
 from ..events import ClientEvent
 from ._audio_io import AudioHost, InterruptCallback, PushToTalk
 from ._audio_out import DEFAULT_MAX_BUFFERED_SECONDS, OutputAudioStream, PlaybackTracker
 from ._state import SessionState
+
+if TYPE_CHECKING:
+    from .._audio_formats import AudioChunk
 
 __all__ = ["SessionAudio"]
 

@@ -36,12 +36,14 @@ import logging
 import os
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, Literal, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
 import aiohttp
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from .._audio_sizes import Encoding
+from .._audio_sizes import bytes_per_ms as audio_bytes_per_ms
 from .._generated import (
     ConversationItemInputAudioTranscriptionCompleted,
     ConversationItemInputAudioTranscriptionFailed,
@@ -55,8 +57,6 @@ from .._generated import (
     SessionUpdate,
     SessionUpdated,
 )
-from ..audio import AudioChunk, Encoding
-from ..audio import bytes_per_ms as audio_bytes_per_ms
 from ..errors import (
     ConfigurationError,
     ConnectionClosed,
@@ -76,6 +76,9 @@ from ._session import DEFAULT_URL, RealtimeSession
 from ._streams import EventStream
 from ._transcript_state import Transcript, TranscriptBook
 from ._transcript_tape import AudioTape
+
+if TYPE_CHECKING:
+    from .._audio_formats import AudioChunk
 
 __all__ = ["CLIENT_COMMIT_MODELS", "TranscriptionOptions", "TranscriptionSession"]
 

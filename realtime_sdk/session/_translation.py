@@ -33,13 +33,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import aiohttp
 import msgspec
 from yarl import URL
 
-from .._audio_formats import default_sample_rate
+from .._audio_sizes import Encoding, Quality, default_sample_rate
 from .._generated import (
     Error,
     RealtimeTranslationSession,
@@ -54,7 +54,6 @@ from .._generated import (
     TranslationSessionUpdate,
     TranslationSessionUpdated,
 )
-from ..audio import AudioChunk, Encoding, Quality
 from ..errors import (
     ConfigurationError,
     ConnectionClosed,
@@ -70,6 +69,9 @@ from ._audio_send import AudioSender
 from ._client_secrets import ClientSecret, mint_secret
 from ._connect import Endpoint, abort, check_transport, has_credential_header, open_websocket
 from ._streams import EventStream
+
+if TYPE_CHECKING:
+    from .._audio_formats import AudioChunk
 
 __all__ = [
     "DEFAULT_TRANSLATION_URL",

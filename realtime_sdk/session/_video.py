@@ -25,8 +25,6 @@ import logging
 import os
 from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-
 from .._generated import ConversationItemDeleted, RealtimeConversationItem
 from ..errors import ConnectionClosed, ImageError, RealtimeError
 from ..vision import (
@@ -41,7 +39,7 @@ from ..vision import (
     probe,
 )
 from ..vision._data_url import has_scheme, split_data_url
-from ..vision._encode import check_array, is_pillow_image, pillow
+from ..vision._encode import check_array, is_array, is_pillow_image, pillow
 from ._sending import Sending
 
 if TYPE_CHECKING:
@@ -66,7 +64,7 @@ class VideoHost(Protocol):
 
 def check_frame(frame: ImageInput) -> ImageInput:
     """What ``send_video_frame`` checks before accepting a frame: the frame to keep (arrays copied)."""
-    if isinstance(frame, np.ndarray):
+    if is_array(frame):
         pillow()  # pixels need the encoder: say so now, not in the worker
         return check_array(frame).copy()
     if is_pillow_image(frame):

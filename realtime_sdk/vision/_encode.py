@@ -12,15 +12,22 @@ import sys
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-
 from ..errors import ConfigurationError, ImageError
 from ._sizes import Detail, fit_size
 
 if TYPE_CHECKING:
+    import numpy as np
     from PIL.Image import Image as PillowImage
+    from typing_extensions import TypeIs
 
-__all__ = ["JPEG_QUALITY", "Format", "encode_pixels", "is_pillow_image", "pillow", "transcode"]
+__all__ = ["JPEG_QUALITY", "Format", "encode_pixels", "is_array", "is_pillow_image", "pillow", "transcode"]
+
+
+def is_array(value: object) -> TypeIs[np.ndarray[Any, Any]]:
+    """A numpy array, without importing numpy: an app that holds one has imported numpy already."""
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and isinstance(value, numpy.ndarray)
+
 
 Format = Literal["png", "jpeg"]
 
@@ -47,6 +54,8 @@ def is_pillow_image(obj: object) -> bool:
 
 
 def check_array(array: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    import numpy as np  # loaded already: the app made the array
+
     if array.dtype != np.uint8:
         raise ImageError(f"an image array must be uint8 (0-255 per channel), not {array.dtype}")
     if array.ndim != 3 or array.shape[2] not in (3, 4) or array.shape[0] == 0 or array.shape[1] == 0:
@@ -59,7 +68,7 @@ def encode_pixels(
 ) -> tuple[bytes, int, int]:
     """``image`` (an RGB/RGBA array or a Pillow image) encoded as ``fmt``: (bytes, width, height)."""
     Image = pillow()
-    picture = Image.fromarray(check_array(image)) if isinstance(image, np.ndarray) else image
+    picture = Image.fromarray(check_array(image)) if is_array(image) else image
     if fmt == "jpeg":
         # JPEG has no alpha channel: it is dropped (the model sees the colours as they are).
         picture = picture.convert("RGB") if picture.mode != "RGB" else picture

@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-import numpy as np
-
 from ..errors import ImageError
 from ._data_url import data_url, decode_payload, has_scheme, split_data_url
-from ._encode import Format, encode_pixels, is_pillow_image, transcode
+from ._encode import Format, encode_pixels, is_array, is_pillow_image, transcode
 from ._probe import probe
 from ._sizes import Detail, check_detail
 
 if TYPE_CHECKING:
+    import numpy as np
     from PIL.Image import Image as PillowImage
 
 __all__ = ["SENDABLE_MIME", "EncodedImage", "ImageInput", "decode_data_url", "encode_frame", "encode_image"]
@@ -53,7 +52,7 @@ class EncodedImage:
 def encode_image(image: ImageInput, *, detail: str = "auto", fmt: Format = "png") -> EncodedImage:
     """``image`` ready to send.  ``fmt`` is the encoding of pixels (arrays, Pillow images); bytes keep theirs."""
     level = check_detail(detail)
-    if isinstance(image, np.ndarray) or is_pillow_image(image):
+    if is_array(image) or is_pillow_image(image):
         data, width, height = encode_pixels(image, level, fmt)  # type: ignore[arg-type]
         return EncodedImage(data, "image/png" if fmt == "png" else "image/jpeg", width, height)
     if isinstance(image, str) and split_data_url(image) is not None:
