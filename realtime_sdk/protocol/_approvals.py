@@ -76,6 +76,14 @@ class _Batch:
 class ApprovalBook:
     """The one owner of MCP approval requests (see the module's docstring)."""
 
+    WANTS = (
+        "response.output_item.done",
+        "conversation.item.added",
+        "conversation.item.done",
+        "response.done",
+    )
+    """The event types ``receive`` reads."""
+
     def __init__(self) -> None:
         self._open: dict[str, ApprovalRequested] = {}
         self._answered: dict[str, bool] = {}

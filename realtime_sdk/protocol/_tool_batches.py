@@ -138,6 +138,14 @@ class _Batch:
 class ToolBatches:
     """The one owner of tool-call readiness, batches and their follow-ups (see the module's docstring)."""
 
+    WANTS = (
+        "response.function_call_arguments.done",
+        "response.output_item.done",
+        "response.created",
+        "response.done",
+    )
+    """The event types ``receive`` reads."""
+
     def __init__(self, is_active: Callable[[str], bool]) -> None:
         self._is_active = is_active
         self._taken: set[str] = set()

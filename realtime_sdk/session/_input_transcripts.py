@@ -44,6 +44,12 @@ class InputTranscripts:
         """Whether the transcription of that part has completed or failed already."""
         return (item_id, content_index) in self._outcomes
 
+    WANTS = (
+        "conversation.item.input_audio_transcription.completed",
+        "conversation.item.input_audio_transcription.failed",
+    )
+    """The event types ``observe`` reads."""
+
     def observe(self, event: AnyServerEvent) -> None:
         if isinstance(event, ConversationItemInputAudioTranscriptionCompleted):
             key = (event.item_id, event.content_index)

@@ -118,7 +118,7 @@ class Reader(SessionState):
             if typed.type in self._waiters:
                 self._waiters.resolve(typed.type, typed)
             return
-        for observer in self._observers:
+        for observer in self._observers.of(typed.type):
             _guarded(observer, typed)
         await _guarded_async(self._audio_io.on_event, typed)
         kind = event.type

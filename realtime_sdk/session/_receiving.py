@@ -166,4 +166,4 @@ class Receiving(SessionState):
 
     def add_observer(self, observer: Callable[[AnyServerEvent], None]) -> None:
         """Feed every decoded event, first and in order, to ``observer`` (conversation state, recorders)."""
-        self._observers.append(observer)
+        self._observers.add(observer)

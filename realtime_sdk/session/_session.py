@@ -41,7 +41,7 @@ from ..conversation import Conversation, HistoryItem, history_events
 from ..conversation._history import check_item_images
 from ..errors import ConfigurationError, ConnectionClosed, ConnectTimeoutError, RealtimeError
 from ..local_events import McpApprovalRequested
-from ..protocol import ResponseBook
+from ..protocol import ApprovalBook, ResponseBook, ToolBatches
 from ..recording import Recorder
 from ..tools import DEFAULT_TIMEOUT, Tool, ToolRegistry
 from ..vision import DEFAULT_KEEP
@@ -53,6 +53,7 @@ from ._audio_send import DEFAULT_CHUNK_MS
 from ._connect import Endpoint, TokenProvider, abort, check_transport, has_credential_header
 from ._handlers import HandlerRegistry
 from ._input_transcripts import InputTranscripts
+from ._observers import Observers
 from ._reader import Reader
 from ._receiving import Receiving
 from ._reconnect import ReconnectHooks, Reconnector, ReconnectPolicy
@@ -304,7 +305,9 @@ class RealtimeSession(SessionAudio, SessionVideo, Receiving, Sending, Reader):
         self.conversation = Conversation()
         """Conversation state (items, transcripts, audio received and played, usage), fed every event."""
         self._input_transcripts = InputTranscripts()
-        self._observers = [self.conversation.receive, self._input_transcripts.observe]
+        self._observers = Observers()
+        self._observers.add(self.conversation.receive)
+        self._observers.add(self._input_transcripts.observe, InputTranscripts.WANTS)
         self._audio_io = AudioIO(self, chunk_ms=audio_chunk_ms, start_paused=start_audio_paused)
         self._config = RealtimeSessionCreateRequestGA()
         self.server_session = None
@@ -344,7 +347,8 @@ class RealtimeSession(SessionAudio, SessionVideo, Receiving, Sending, Reader):
             reconnect,
         )
         self._tools.on_change = self._link.poke
-        self._observers += [self._tools.observe, self._link.observe]
+        self._observers.add(self._tools.observe, ToolBatches.WANTS)
+        self._observers.add(self._link.observe)  # every event may end a wait for a quiet moment
         self._history = list(history or ())
         check_item_images(self._history)
         self._video = VideoInput(
@@ -357,7 +361,7 @@ class RealtimeSession(SessionAudio, SessionVideo, Receiving, Sending, Reader):
             create_response=self.create_response,
             emit=self._emit,
         )
-        self._observers.append(self._approvals.observe)
+        self._observers.add(self._approvals.observe, ApprovalBook.WANTS)
         if len(registry):
             self._initial = _with_tools(self._initial, registry)
 

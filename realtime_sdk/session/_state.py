@@ -32,7 +32,6 @@ from ..types import RealtimeServerSession, ServerSession
 if TYPE_CHECKING:
     from ..conversation import Conversation, HistoryItem
     from ..errors import RealtimeError
-    from ..events import AnyServerEvent
     from ..local_events import SessionEvent
     from ..recording import Recorder
     from ._approvals import ApprovalDesk
@@ -40,6 +39,7 @@ if TYPE_CHECKING:
     from ._connect import Endpoint
     from ._handlers import HandlerRegistry
     from ._input_transcripts import InputTranscripts
+    from ._observers import Observers
     from ._reconnect import Reconnector
     from ._responses import ResponseHandle
     from ._streams import EventStream
@@ -100,7 +100,7 @@ class SessionState:
     # -- what the reader feeds --
     _events: EventStream[SessionEvent]
     _handlers: HandlerRegistry
-    _observers: list[Callable[[AnyServerEvent], None]]
+    _observers: Observers
     _input_transcripts: InputTranscripts
     conversation: Conversation
     server_session: ServerSession | None

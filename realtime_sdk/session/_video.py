@@ -43,9 +43,8 @@ from ..vision._encode import check_array, is_array, is_pillow_image, pillow
 from ._sending import Sending
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from ..events import AnyServerEvent
+    from ._observers import Observers
 
 __all__ = ["SessionVideo", "VideoInput"]
 
@@ -56,7 +55,7 @@ class VideoHost(Protocol):
     """What the video input needs from the session (stated here, so this module never imports it)."""
 
     _closed: RealtimeError | None
-    _observers: list[Callable[[AnyServerEvent], None]]
+    _observers: Observers
 
     async def add_item(self, item: RealtimeConversationItem | str) -> RealtimeConversationItem: ...
     async def delete_item(self, item_id: str) -> None: ...
@@ -101,7 +100,7 @@ class VideoInput:
         self._host = host
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        host._observers.append(self.observe)
+        host._observers.add(self.observe, ("conversation.item.deleted",))
 
     def offer(self, frame: ImageInput) -> bool:
         kept = check_frame(frame)
