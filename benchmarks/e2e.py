@@ -143,7 +143,15 @@ def contenders_section(plan: Plan, port: int, failures: list[str], profile: str 
         print(f"  round {r + 1}/{plan.rounds} done", file=sys.stderr, flush=True)
     if profile:
         prefix = os.path.join(profile, "sdk")
-        args = [str(HERE / "_contenders.py"), "sdk", str(port), plan.audio, "--repeat", str(plan.repeat)]
+        args = [
+            str(HERE / "_contenders.py"),
+            "sdk",
+            str(port),
+            plan.audio,
+            plan.text,
+            "--repeat",
+            str(plan.repeat),
+        ]
         _run_json([*args, "--profile", prefix], 180)
     table: dict[str, Any] = {}
     for name, results in runs.items():

@@ -184,8 +184,22 @@ class AudioIO:
     def on_interrupt(self, callback: InterruptCallback) -> None:
         self._callbacks.append(callback)
 
+    WANTS = frozenset(
+        {
+            "response.output_audio.delta",
+            "response.output_audio.done",
+            "response.created",
+            "response.done",
+            "input_audio_buffer.speech_started",
+            "output_audio_buffer.started",
+            "output_audio_buffer.stopped",
+            "output_audio_buffer.cleared",
+        }
+    )
+    """The event types ``on_event`` (and the call's audio, ``CallAudio.on_event``) read."""
+
     async def on_event(self, event: AnyServerEvent) -> None:
-        """Called by the reader for every event, after the conversation has applied it."""
+        """Called by the reader for the ``WANTS`` events, after the conversation has applied them."""
         self.call.on_event(event)
         if isinstance(event, ResponseOutputAudioDelta):
             if event.response_id in self._cut_responses or not event.delta:

@@ -120,8 +120,9 @@ class Reader(SessionState):
             return
         for observer in self._observers.of(typed.type):
             _guarded(observer, typed)
-        await _guarded_async(self._audio_io.on_event, typed)
         kind = event.type
+        if kind in self._audio_io.WANTS:
+            await _guarded_async(self._audio_io.on_event, typed)
         if isinstance(typed, Error):
             if _guarded(self._waiters.claim_error, typed):
                 return

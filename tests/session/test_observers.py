@@ -40,3 +40,14 @@ def test_an_observer_added_later_is_in_the_table_for_types_seen_before() -> None
     assert obs.of("response.done") == (first, late)
     assert obs.of("rate_limits.updated") == (late,)
     assert len(obs) == 2
+
+
+def test_every_type_a_part_wants_is_a_server_event_type() -> None:
+    """A misspelt name would silently starve its part of the events it needs."""
+    from realtime_sdk._generated.protocols import SERVER_EVENT_TYPES
+    from realtime_sdk.protocol import ApprovalBook, ToolBatches
+    from realtime_sdk.session._audio_io import AudioIO
+    from realtime_sdk.session._input_transcripts import InputTranscripts
+
+    for wants in (AudioIO.WANTS, ToolBatches.WANTS, ApprovalBook.WANTS, InputTranscripts.WANTS):
+        assert set(wants) - set(SERVER_EVENT_TYPES) == set()
