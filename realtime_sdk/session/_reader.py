@@ -134,7 +134,8 @@ class Reader(SessionState):
             return  # the new connection's greeting and configuration, while restoring
         await _guarded_async(self._route_response, typed)
         _guarded(self._handlers.dispatch, kind, event)
-        await self._events.put(event)
+        if not self._events.put_nowait(event):
+            await self._events.put(event)
         for notice in self._tools.take_notices():
             await self._emit(notice)
 

@@ -226,7 +226,8 @@ class ResponseHandle:
         elif isinstance(event, ResponseOutputAudioDelta):
             self._audio.append(event.delta)
             self._audio_parts.setdefault((event.item_id, event.content_index), []).append(event.delta)
-        await self._events.put(event)
+        if not self._events.put_nowait(event):
+            await self._events.put(event)
         if isinstance(event, ResponseDone):
             self._finish(event.response)
 

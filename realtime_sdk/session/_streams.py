@@ -53,9 +53,19 @@ class EventStream(Generic[T]):
         self._dropped = 0
         self._finished = False
         self._exc: BaseException | None = None
-        self._changed: asyncio.Future[None] | None = None
+        self._waiting: list[asyncio.Future[None]] = []
+        """One future per suspended producer or consumer, set (all at once) by the next change."""
 
     # -- producer side (the reader task) ---------------------------------------------------------------
+
+    def put_nowait(self, item: T) -> bool:
+        """``put`` without a coroutine when there is room (the common case); ``False``: use ``put``."""
+        if self._finished or self._dropped or len(self._buf) >= self._maxsize:
+            return False
+        self._buf.append(item)
+        if self._waiting:
+            self._notify()
+        return True
 
     async def put(self, item: T) -> None:
         while not self._finished and len(self._buf) >= self._maxsize:
@@ -129,14 +139,21 @@ class EventStream(Generic[T]):
     # -- internals ------------------------------------------------------------------------------------
 
     async def _wait(self) -> None:
-        if self._changed is None or self._changed.done():
-            self._changed = asyncio.get_running_loop().create_future()
-        await asyncio.shield(self._changed)
+        # Each waiter has its own future: cancelling one (a consumer given up) touches no other.
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.append(future)
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future in self._waiting:
+                self._waiting.remove(future)
+            raise
 
     def _notify(self) -> None:
-        if self._changed is not None and not self._changed.done():
-            self._changed.set_result(None)
-        self._changed = None
+        waiting, self._waiting = self._waiting, []
+        for future in waiting:
+            if not future.done():
+                future.set_result(None)
 
     def _attach(self) -> None:
         self._consumers += 1

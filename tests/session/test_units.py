@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from support import parked
 
 from realtime_sdk import (
     AudioConfiguration,
@@ -139,3 +140,27 @@ async def test_stream_close_with_error_after_draining() -> None:
         await anext(it)
     await stream.put(2)  # after close: ignored, never blocks
     assert len(stream) == 0
+
+
+async def test_put_nowait_takes_while_there_is_room_and_leaves_the_rest_to_put() -> None:
+    stream: EventStream[int] = EventStream(2, name="t")
+    it = aiter(stream)
+    assert stream.put_nowait(0) and stream.put_nowait(1)
+    assert not stream.put_nowait(2)  # full: the caller awaits put instead, which waits for room
+    assert [await anext(it), await anext(it)] == [0, 1]
+    stream.close()
+    assert not stream.put_nowait(3)  # closed: nothing is taken
+
+
+async def test_cancelling_one_waiting_consumer_leaves_the_other_waiting() -> None:
+    stream: EventStream[int] = EventStream(4, name="t")
+    first, second = aiter(stream), aiter(stream)
+    a = asyncio.create_task(anext(first))
+    b = asyncio.create_task(anext(second))
+    await until(lambda: parked(a) and parked(b))
+    a.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await a
+    assert stream.put_nowait(5)  # wakes the one still waiting
+    async with asyncio.timeout(5):
+        assert await b == 5
