@@ -30,7 +30,7 @@ from .._generated import Error, ResponseCreated, SessionCreated, SessionUpdated
 from ..errors import ConnectionClosed, RealtimeError
 from ..events import AnyServerEvent, UnknownServerEvent, decode
 from ..local_events import LocalEvent
-from ..protocol import Routed, Started
+from ..protocol import Ended, Routed, Started
 from ..protocol._salvage import salvage
 from ._connect import abort, open_websocket
 from ._handlers import describe
@@ -132,17 +132,17 @@ class Reader(SessionState):
             self.server_session = typed.session
         if self._link.hides(typed):
             return  # the new connection's greeting and configuration, while restoring
-        await _guarded_async(self._route_response, typed)
+        routed = _guarded(self._book.receive, typed)
+        if routed is not None:  # an event of a response: its handle, the active set
+            await _guarded_async(self._route_response, routed, typed)
         _guarded(self._handlers.dispatch, kind, event)
         if not self._events.put_nowait(event):
             await self._events.put(event)
-        for notice in self._tools.take_notices():
-            await self._emit(notice)
+        if self._tools.has_notices:
+            for notice in self._tools.take_notices():
+                await self._emit(notice)
 
-    async def _route_response(self, event: AnyServerEvent) -> None:
-        out = self._book.receive(event)
-        if out is None:
-            return
+    async def _route_response(self, out: Routed | Started | Ended, event: AnyServerEvent) -> None:
         # Only a response's own events show that it is alive (see ``_wait_idle``): a server chatting about
         # other things (rate limits, transcripts) does not keep a dead response active.
         self._response_heard = asyncio.get_running_loop().time()

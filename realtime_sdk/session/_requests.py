@@ -91,8 +91,8 @@ class Requests(SessionState):
         return msgspec.structs.replace(event, event_id=event_id), event_id  # type: ignore[type-var]
 
     async def _send(self, event: ClientEvent, *, gated: bool = True) -> None:
-        if gated:
-            await self._wait_ready()
+        if gated and self._ready is not None:
+            await self._wait_ready()  # a reconnect is under way: the gate
         ws = self._ws
         if self._closed is not None:
             raise self._closed

@@ -158,6 +158,10 @@ class ToolRunner:
             elif isinstance(out, LeftToApp):
                 log.debug("call %s of response %s left to the app", out.call.call_id, out.call.response_id)
 
+    @property
+    def has_notices(self) -> bool:
+        return bool(self._notices)
+
     def take_notices(self) -> list[LocalEvent]:
         notices, self._notices = self._notices, []
         return notices
