@@ -256,3 +256,12 @@ async def test_update_session_changes_the_configuration_and_a_reconnect_keeps_th
     assert final.error is None
     sent = [e for e in second.received if isinstance(e, SessionUpdate)]
     assert sent[-1].session.audio.input.transcription.language == "fr"  # type: ignore[union-attr]
+
+
+def test_an_unknown_option_names_itself_and_the_nearest_one() -> None:
+    from realtime_sdk import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match=r"TranscriptionSession\(\).*'modle'.*did you mean 'model'"):
+        TranscriptionSession("sk-test", modle="gpt-4o-transcribe")  # type: ignore[call-arg]
+    with pytest.raises(ConfigurationError, match="'foo'"):
+        TranscriptionSession("sk-test", foo=1)  # type: ignore[call-arg]
