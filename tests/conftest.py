@@ -9,7 +9,9 @@ see as ``UnknownServerEvent`` fails when it stops.  One place that every scenari
 from __future__ import annotations
 
 import os
+from typing import Any
 
+import pytest
 from hypothesis import settings
 
 from realtime_sdk.server.app import STRICT_ENV
@@ -21,3 +23,19 @@ os.environ.setdefault(STRICT_ENV, "1")
 settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+@pytest.fixture
+def float_path_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the resampler's float conversions: empty when audio went through untouched."""
+    from realtime_sdk._audio_resample import Resampler
+
+    calls: list[int] = []
+    original = Resampler._process_float
+
+    def spy(self: Resampler, chunk: Any) -> Any:
+        calls.append(1)
+        return original(self, chunk)
+
+    monkeypatch.setattr(Resampler, "_process_float", spy)
+    return calls

@@ -7,6 +7,7 @@ import inspect
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,3 +32,10 @@ def parked(task: asyncio.Task[Any]) -> bool:
     """
     coro = task.get_coro()
     return inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) == inspect.CORO_SUSPENDED
+
+
+def noise(frames: int, seed: int = 1) -> np.ndarray[Any, np.dtype[np.int16]]:
+    """Full-scale random PCM16, both extremes included (a float round trip would have to be exact)."""
+    x = np.random.default_rng(seed).integers(-32768, 32768, frames, dtype=np.int16)
+    x[:2] = (-32768, 32767)
+    return x

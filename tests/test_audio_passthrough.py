@@ -12,31 +12,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from support import noise
 
 from realtime_sdk import audio
-from realtime_sdk._audio_resample import Resampler
 from realtime_sdk.audio import InputConverter, OutputConverter
 from realtime_sdk.errors import AudioFormatError
-
-
-def noise(frames: int, seed: int = 1) -> np.ndarray[Any, np.dtype[np.int16]]:
-    """Full-scale random PCM16, both extremes included (a float round trip would have to be exact)."""
-    x = np.random.default_rng(seed).integers(-32768, 32768, frames, dtype=np.int16)
-    x[:2] = (-32768, 32767)
-    return x
-
-
-@pytest.fixture
-def float_path_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    calls: list[int] = []
-    original = Resampler._process_float
-
-    def spy(self: Resampler, chunk: Any) -> Any:
-        calls.append(1)
-        return original(self, chunk)
-
-    monkeypatch.setattr(Resampler, "_process_float", spy)
-    return calls
 
 
 def test_input_bytes_at_the_wire_format_pass_untouched(float_path_calls: list[int]) -> None:

@@ -105,8 +105,10 @@ def test_the_graph_sees_a_heavy_import_and_skips_type_checking_blocks() -> None:
     assert "realtime_sdk._audio_convert" in reachable("realtime_sdk.audio")
 
 
-def test_converting_audio_loads_numpy_and_soxr_then() -> None:
-    code = (
+def after_sending(*steps: str) -> set[str]:
+    """The modules loaded once a fresh interpreter ran ``steps`` on an ``AudioSender`` ``s`` (``sent``)."""
+    body = "".join(f"    {step}\n" for step in steps)
+    return loaded_after(
         "import realtime_sdk\n"
         "from realtime_sdk.session._audio_send import AudioSender\n"
         "import asyncio\n"
@@ -114,27 +116,21 @@ def test_converting_audio_loads_numpy_and_soxr_then() -> None:
         "    sent = []\n"
         "    async def append(chunk): sent.append(chunk)\n"
         "    s = AudioSender(append, lambda: 'audio/pcm')\n"
-        "    await s.send(bytes(3200), 16000, 1, None)\n"
+        f"{body}"
         "asyncio.run(main())\n"
     )
-    loaded = loaded_after(code)
+
+
+def test_converting_audio_loads_numpy_and_soxr_then() -> None:
+    loaded = after_sending("await s.send(bytes(3200), 16000, 1, None)")
     assert {"numpy", "soxr", "realtime_sdk._audio_convert"} <= loaded
 
 
 def test_audio_at_the_session_format_loads_no_resampler() -> None:
-    code = (
-        "import realtime_sdk\n"
-        "from realtime_sdk.session._audio_send import AudioSender\n"
-        "import asyncio\n"
-        "async def main():\n"
-        "    sent = []\n"
-        "    async def append(chunk): sent.append(chunk)\n"
-        "    s = AudioSender(append, lambda: 'audio/pcm')\n"
-        "    await s.send(bytes(1921), 24000, 1, None)\n"
-        "    await s.send(bytes(1919), 24000, 1, None)\n"
-        "    await s.flush()\n"
-        "    assert b''.join(sent) == bytes(3840), len(b''.join(sent))\n"
-        "asyncio.run(main())\n"
+    loaded = after_sending(
+        "await s.send(bytes(1921), 24000, 1, None)",
+        "await s.send(bytes(1919), 24000, 1, None)",
+        "await s.flush()",
+        "assert b''.join(sent) == bytes(3840), len(b''.join(sent))",
     )
-    loaded = loaded_after(code)
     assert {"soxr", "realtime_sdk._audio_convert", "realtime_sdk._audio_resample"} & loaded == set()

@@ -20,6 +20,7 @@ from ..errors import ConfigurationError, RealtimeError
 from ..events import AnyServerEvent
 from ..local_events import LocalEvent, McpApprovalRequested
 from ..protocol import ApprovalBook, ApprovalRequested, FollowUp
+from ._arguments import check_positive
 
 __all__ = ["ApprovalDesk", "ApprovalPolicy"]
 
@@ -39,12 +40,7 @@ def check_policy(policy: object, timeout: object) -> None:
         raise ConfigurationError(
             f"mcp_approval must be 'deny', 'approve', 'ask' or a callable taking the request, not {policy!r}"
         )
-    if timeout is not None and (
-        isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0
-    ):
-        raise ConfigurationError(
-            f"mcp_approval_timeout must be a positive number of seconds or None, not {timeout!r}"
-        )
+    check_positive("mcp_approval_timeout", timeout, optional=True)
 
 
 class ApprovalDesk:

@@ -219,11 +219,7 @@ class RealtimeSession(SessionAudio, SessionVideo, Receiving, Sending, Reader):
         self._setup(Endpoint.openai(base_url, api_key=api_key, call_id=call_id, query=query), **options)
         return self
 
-    def _setup(self, endpoint: Endpoint, **options: Any) -> None:
-        # The constructors have checked the option names against their own signatures (check_options).
-        self._init_options(endpoint, **options)
-
-    def _init_options(
+    def _setup(
         self,
         endpoint: Endpoint,
         *,
@@ -253,6 +249,7 @@ class RealtimeSession(SessionAudio, SessionVideo, Receiving, Sending, Reader):
         mcp_approval: ApprovalPolicy = "deny",
         mcp_approval_timeout: float | None = 60.0,
     ) -> None:
+        # Option names were checked by the constructor that called this (check_options names the call).
         self._endpoint = endpoint
         self._record_to = record_to
         self._recorder = None

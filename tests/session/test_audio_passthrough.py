@@ -5,44 +5,26 @@ Other rates and formats are still converted.  Expected bytes are the test's own 
 from __future__ import annotations
 
 import itertools
-from typing import Any
 
-import numpy as np
-import pytest
+from support import noise
 
-from realtime_sdk._audio_resample import Resampler
 from realtime_sdk.server import Reply
 from realtime_sdk.session._audio_out import AudioInterrupted, OutputAudioChunk
 
 from .test_audio_io import appended, connected, expected_frames
 
 
-def noise(frames: int, seed: int = 5) -> bytes:
-    x = np.random.default_rng(seed).integers(-32768, 32768, frames, dtype=np.int16)
-    x[:2] = (-32768, 32767)
-    return x.astype("<i2").tobytes()
-
-
-@pytest.fixture
-def float_path_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    calls: list[int] = []
-    original = Resampler._process_float
-
-    def spy(self: Resampler, chunk: Any) -> Any:
-        calls.append(1)
-        return original(self, chunk)
-
-    monkeypatch.setattr(Resampler, "_process_float", spy)
-    return calls
+def pcm16(frames: int, seed: int = 5) -> bytes:
+    return noise(frames, seed).astype("<i2").tobytes()
 
 
 async def test_pcm16_at_the_session_rate_reaches_the_server_untouched(float_path_calls: list[int]) -> None:
-    pcm = noise(24000 * 7 // 10)  # 700 ms: not a whole number of 40 ms chunks
+    pcm = pcm16(24000 * 7 // 10)  # 700 ms: not a whole number of 40 ms chunks
     cuts = [0, 1, 1919, 1921, 9001, 20000, len(pcm)]
     async with connected() as (session, server):
         for a, b in itertools.pairwise(cuts):
             await session.send_audio(pcm[a:b])
-        array = np.frombuffer(noise(2400, seed=6), dtype="<i2")
+        array = noise(2400, seed=6)
         await session.send_audio(array, sample_rate=24000)
         await session.commit_audio()
         got = appended(server)
@@ -52,7 +34,7 @@ async def test_pcm16_at_the_session_rate_reaches_the_server_untouched(float_path
 
 
 async def test_other_rates_are_still_resampled(float_path_calls: list[int]) -> None:
-    pcm16k = noise(16000 // 2)  # 500 ms at 16 kHz
+    pcm16k = pcm16(16000 // 2)  # 500 ms at 16 kHz
     async with connected() as (session, server):
         await session.send_audio(pcm16k, sample_rate=16000)
         await session.commit_audio()
@@ -64,7 +46,7 @@ async def test_other_rates_are_still_resampled(float_path_calls: list[int]) -> N
 async def test_server_pcm_reaches_output_audio_and_handle_audio_untouched(
     float_path_calls: list[int],
 ) -> None:
-    pcm = noise(24000 * 13 // 10, seed=7)
+    pcm = pcm16(24000 * 13 // 10, seed=7)
     async with connected(None, Reply.audio(pcm, "hello")) as (session, _):
         stream = session.output_audio(sample_rate=24000)
         await session.add_item("hi")
