@@ -13,7 +13,7 @@ from realtime_sdk.server import Reply
 from realtime_sdk.session._audio_out import OutputAudioChunk, OutputAudioStream
 
 from .test_audio_io import connected
-from .test_audio_passthrough import noise
+from .test_audio_passthrough import pcm16
 
 
 def stream() -> OutputAudioStream:
@@ -55,7 +55,7 @@ async def test_cancelling_one_reader_leaves_the_other_waiting() -> None:
 
 
 async def test_a_dropped_stream_is_skipped_and_a_closed_one_gets_nothing() -> None:
-    pcm = noise(4800, seed=9)
+    pcm = pcm16(4800, seed=9)
     async with connected(None, Reply.audio(pcm, "hi"), Reply.audio(pcm, "again")) as (session, _):
         session.output_audio()  # never kept: collected, and the reader must not trip over it
         closed = session.output_audio()
