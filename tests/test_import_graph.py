@@ -113,3 +113,22 @@ def test_no_import_cycle_in_the_client_package() -> None:
         for m in client
     }
     assert find_cycle(graph) is None
+
+
+KEEPS_THE_SESSION = {"_handlers", "_audio_io"}
+
+
+def test_the_session_is_one_class_composed_not_assembled_from_mixins() -> None:
+    from realtime_sdk import RealtimeSession
+
+    assert RealtimeSession.__bases__ == (object,)
+    # Its collaborators get narrow callables, never the session: none of them keeps a reference to it.
+    # (The handler registry passes the session to the app's item handlers as their first argument; it
+    # never calls into it.)
+    session = RealtimeSession(api_key="sk-test")
+    for name, part in vars(session).items():
+        if name in KEEPS_THE_SESSION:
+            continue
+        if name.startswith("_") and hasattr(part, "__dict__") and not isinstance(part, type):
+            held = [k for k, v in vars(part).items() if v is session]
+            assert not held, f"{name} holds the session in {held}"

@@ -10,7 +10,7 @@ right after an ``error`` with code ``session_expired`` is replaced, not reported
 1. The session keeps everything that outlives a connection (the event stream, handlers, the
    ``Conversation``, tools) and drops what belonged to the old one: requests still waiting for their
    acknowledgement are sent again on the new connection when they mean the same there
-   (``update_session``, item requests; see ``_requests.py``), the others and response handles fail
+   (``update_session``, item requests; see ``_wire.py``), the others and response handles fail
    with ``ConnectionClosed``; responses in progress are over
    (the conversation and the tool runner get a synthetic ``response.done`` with status ``incomplete``,
    the app gets their ids in ``Reconnected.lost_responses``).  Sends made from now on wait (the gate).

@@ -205,7 +205,7 @@ class _Edge(RealtimeSession):
             raise
 
     async def _configure(self, config: RealtimeTranscriptionSessionCreateRequestGA) -> None:
-        updated = await self._request(SessionUpdate(session=config), ("session.updated",), gated=False)
+        updated = await self._wire.request(SessionUpdate(session=config), ("session.updated",), gated=False)
         assert isinstance(updated, SessionUpdated)
 
     async def _resend_configuration(self) -> None:
@@ -222,12 +222,12 @@ class _Edge(RealtimeSession):
             item_id, pcm = self._recover[0]
             for start in range(0, len(pcm), piece):
                 chunk = pcm[start : start + piece]
-                await self._send(InputAudioBufferAppend(audio=chunk), gated=False)
+                await self._wire.send(InputAudioBufferAppend(audio=chunk), gated=False)
                 self._tape.appended(chunk, bytes_per_ms)
             self._tape.commit_sent()
             self._recovery_commits.append(item_id)
             try:
-                await self._request(InputAudioBufferCommit(), ("input_audio_buffer.committed",), gated=False)
+                await self._wire.request(InputAudioBufferCommit(), ("input_audio_buffer.committed",), gated=False)
             except ServerError as exc:  # too little audio to commit, say: that item cannot be recovered
                 self._tape.commit_refused()
                 if self._recovery_commits and self._recovery_commits[-1] == item_id:
@@ -428,7 +428,7 @@ class TranscriptionSession:
             self.model = settings["model"]
             self.commits_by_client = _turn_detection_off(config)
 
-        updated = await edge._request(
+        updated = await edge._wire.request(
             SessionUpdate(session=config), ("session.updated",), retry=True, on_result=confirmed
         )
         assert isinstance(updated, SessionUpdated)
@@ -529,7 +529,7 @@ class TranscriptionSession:
         if self._edge.closed:
             known = self._edge._transcript_book.get(item_id)
             if known is None or not known.final:
-                raise self._edge._closed or ConnectionClosed(None, "closed")
+                raise self._edge._wire.closed or ConnectionClosed(None, "closed")
         return await self._edge._transcript_book.wait(item_id, timeout)
 
     def events(self) -> AsyncIterator[SessionEvent]:

@@ -23,7 +23,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from .._generated import ConversationItemDeleted, RealtimeConversationItem
 from ..errors import ConnectionClosed, ImageError, RealtimeError
@@ -35,30 +36,17 @@ from ..vision import (
     decode_data_url,
     encode_frame,
     frame_message,
-    image_message,
     probe,
 )
 from ..vision._data_url import has_scheme, split_data_url
 from ..vision._encode import check_array, is_array, is_pillow_image, pillow
-from ._sending import Sending
 
 if TYPE_CHECKING:
     from ..events import AnyServerEvent
-    from ._observers import Observers
 
-__all__ = ["SessionVideo", "VideoInput"]
+__all__ = ["VideoInput", "check_frame"]
 
 log = logging.getLogger("realtime_sdk")
-
-
-class VideoHost(Protocol):
-    """What the video input needs from the session (stated here, so this module never imports it)."""
-
-    _closed: RealtimeError | None
-    _observers: Observers
-
-    async def add_item(self, item: RealtimeConversationItem | str) -> RealtimeConversationItem: ...
-    async def delete_item(self, item_id: str) -> None: ...
 
 
 def check_frame(frame: ImageInput) -> ImageInput:
@@ -92,20 +80,35 @@ def check_frame(frame: ImageInput) -> ImageInput:
 class VideoInput:
     """Frame pacing, encoding and sending for one session (see the module docstring)."""
 
-    def __init__(self, host: VideoHost, *, detail: str, fps: float, keep: int, paused: bool) -> None:
+    WANTS = ("conversation.item.deleted",)
+    """The events ``observe`` reads."""
+
+    def __init__(
+        self,
+        *,
+        add_item: Callable[[RealtimeConversationItem], Awaitable[RealtimeConversationItem]],
+        delete_item: Callable[[str], Awaitable[None]],
+        ended: Callable[[], RealtimeError | None],
+        detail: str,
+        fps: float,
+        keep: int,
+        paused: bool,
+    ) -> None:
         self.detail = check_detail(detail)
         self.scheduler: FrameScheduler[ImageInput] = FrameScheduler(fps=fps, keep=keep, paused=paused)
         self.frames_sent = 0
         """Frame items the server acknowledged."""
-        self._host = host
+        self._add_item = add_item
+        self._delete_item = delete_item
+        self._ended = ended
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        host._observers.add(self.observe, ("conversation.item.deleted",))
 
     def offer(self, frame: ImageInput) -> bool:
         kept = check_frame(frame)
-        if self._host._closed is not None:
-            raise self._host._closed
+        ended = self._ended()
+        if ended is not None:
+            raise ended
         accepted = self.scheduler.offer(kept, asyncio.get_running_loop().time())
         if accepted:
             self._wake.set()
@@ -142,7 +145,7 @@ class VideoInput:
             try:
                 encoded = await asyncio.to_thread(encode_frame, slot.frame, self.detail)
                 if scheduler.may_send(slot):
-                    added = await self._host.add_item(frame_message(encoded, self.detail))
+                    added = await self._add_item(frame_message(encoded, self.detail))
                     item_id = added.id if isinstance(added.id, str) else None
                     self.frames_sent += 1
             except ConnectionClosed:
@@ -152,7 +155,7 @@ class VideoInput:
                 log.warning("video frame not sent: %s", exc)
             for old in scheduler.sent(slot, item_id):
                 try:
-                    await self._host.delete_item(old)
+                    await self._delete_item(old)
                 except ConnectionClosed:
                     return
                 except RealtimeError as exc:
@@ -166,59 +169,3 @@ class VideoInput:
                 await task
             except asyncio.CancelledError:
                 pass
-
-
-class SessionVideo(Sending):
-    _video: VideoInput
-
-    async def send_image(self, image: ImageInput, text: str | None = None, detail: str = "auto") -> str:
-        """Add an image (and a question about it, before it) as a user message; returns the item id.
-
-        ``image``: PNG, JPEG, WebP or GIF bytes (the type is read from the bytes), a ``data:`` image URL,
-        a path, a numpy array (H×W×3 RGB or H×W×4 RGBA ``uint8``) or a Pillow image.  PNG and JPEG bytes
-        are sent as they are; pixels are encoded as PNG and WebP/GIF converted, downscaled to what
-        ``detail`` (``"auto"``, ``"low"``, ``"high"``) can use, in a worker thread.  It goes out as an
-        ``input_image`` part with a ``data:`` URL.  ``ImageError`` for anything that cannot be sent (and
-        ``ConfigurationError`` when pixels need Pillow, the ``video`` extra, and it is missing), raised
-        before anything is sent.  Ask for an answer with ``create_response()``.
-        """
-        level = check_detail(detail)
-        item = await asyncio.to_thread(image_message, image, text, "user", level)
-        added = await self.add_item(item)
-        item_id = added.id if isinstance(added.id, str) else item.id
-        assert isinstance(item_id, str)
-        return item_id
-
-    async def send_video_frame(self, frame: ImageInput) -> bool:
-        """Offer a video frame; returns at once, ``False`` when video is paused (the frame is dropped).
-
-        At most ``video_fps`` frames a second go out (constructor option, default 1): a frame opens a
-        window of ``1/video_fps`` seconds and the latest frame offered in it is sent, so a camera can call
-        this for every frame it captures.  Frames are encoded to JPEG in a worker thread, downscaled to what
-        ``video_frame_detail`` can use, and sent as user message items; only the last
-        ``video_frames_kept`` of them stay in the conversation (older ones are deleted).  ``frame``: a
-        numpy array (H×W×3 or H×W×4 ``uint8``, copied), a Pillow image, encoded image bytes, a ``data:``
-        URL or a path.  ``ImageError`` for a frame that cannot be sent; ``ConfigurationError`` when pixels
-        need Pillow (``pip install 'realtime-sdk[video]'``) and it is missing.
-        """
-        return self._video.offer(frame)
-
-    def set_video_input_paused(self, paused: bool) -> None:
-        """Pause (``True``) or resume video: while paused no frame is sent and none is kept for later.
-
-        A frame being encoded when the pause comes is not sent either.
-        """
-        self._video.set_paused(paused)
-
-    def pause_video(self) -> None:
-        """``set_video_input_paused(True)``."""
-        self._video.set_paused(True)
-
-    def resume_video(self) -> None:
-        """``set_video_input_paused(False)``."""
-        self._video.set_paused(False)
-
-    @property
-    def video_paused(self) -> bool:
-        """Whether video frames are dropped (``start_video_paused``, ``set_video_input_paused``)."""
-        return self._video.scheduler.paused

@@ -318,8 +318,8 @@ async def _scenario(plan: list[Frame | Op | Control], ending: str | None = None)
                 except ConnectionClosed:
                     pass
             assert not guard.expired()
-            assert len(session._waiters) == 0
-            assert not session._handles
+            assert len(session._wire.waiters) == 0
+            assert not session._responses.handles
     finally:
         logging.getLogger("realtime_sdk").removeHandler(log)
     assert asyncio.all_tasks() - before == set()

@@ -52,7 +52,7 @@ async def test_a_stalled_server_times_every_request_out_then_answers_go_to_their
         assert s._config.instructions == "second"
         assert (await s.retrieve_item(item.id)).id == item.id  # type: ignore[arg-type]
         # The stalled answers came before these: every orphan got its own and left (a leak check).
-        assert len(s._waiters) == 0
+        assert len(s._wire.waiters) == 0
         handle = await s.create_response(conversation="none", output_modalities=["text"])
         assert (await handle.done()).status == "completed"
 
@@ -147,7 +147,7 @@ async def test_cancelled_update_session_keeps_configuration_in_step(server: Loca
         back = await s.update_session(instructions="B")
         assert back.instructions == "B" and conn.session.instructions == "B"
         assert [e.type for e in conn.received].count("session.update") == 2
-        assert len(s._waiters) == 0  # the cancelled request's waiter left with its answer
+        assert len(s._wire.waiters) == 0  # the cancelled request's waiter left with its answer
 
 
 async def test_cancelled_create_response_leaves_no_tag_and_the_response_is_tracked() -> None:
@@ -173,7 +173,7 @@ async def test_cancelled_create_response_leaves_no_tag_and_the_response_is_track
             # The queued create went out once, after the first ended: never refused, never sent twice.
             assert [e.type for e in conn.received].count("response.create") == 2
             assert "error" not in conn.sent_types
-            assert not s._handles and len(s._waiters) == 0
+            assert not s._responses.handles and len(s._wire.waiters) == 0
             assert (await started[0].done()).status == "completed"
 
 
@@ -182,10 +182,10 @@ async def test_cancelled_refused_create_response_drops_its_tag(
 ) -> None:
     conn = server.connections[0]
     await cancel_once_sent(conn, session.create_response(conversation="bogus"))
-    assert session._handles  # sent: kept for its answer
+    assert session._responses.handles  # sent: kept for its answer
     conn.resume()
     await session.add_item("round trip")  # answered after the refusal
-    assert not session._handles and len(session._waiters) == 0  # the refusal took the tag away
+    assert not session._responses.handles and len(session._wire.waiters) == 0  # the refusal took the tag away
 
 
 async def test_cancelled_handle_done_does_not_cancel_the_response(session: RealtimeSession) -> None:
@@ -226,7 +226,7 @@ async def test_cancel_before_sending_sends_nothing(server: LocalRealtimeServer) 
             await update
         backoff.set()
         await reconnected.wait()
-        assert len(s._waiters) == 0  # nothing left behind by the cancelled request
+        assert len(s._wire.waiters) == 0  # nothing left behind by the cancelled request
         await s.add_item("after")
         assert len(server.connections) == 2
         for conn in server.connections:

@@ -17,7 +17,7 @@ from realtime_sdk._generated import (
     ResponseOutputAudioTranscriptDelta,
 )
 from realtime_sdk.server import LocalRealtimeServer
-from realtime_sdk.session import _reader, _requests
+from realtime_sdk.session import _session, _wire
 
 from .conftest import KEY, until
 
@@ -261,8 +261,8 @@ async def test_debug_logging_off_costs_nothing(
         described.append(event.type)
         return event.type  # type: ignore[no-any-return]
 
-    monkeypatch.setattr(_reader, "describe", counting)
-    monkeypatch.setattr(_requests, "describe", counting)
+    monkeypatch.setattr(_session, "describe", counting)
+    monkeypatch.setattr(_wire, "describe", counting)
     caplog.set_level(logging.INFO, logger="realtime_sdk")
     await session.add_item("quiet")
     assert described == []

@@ -430,7 +430,7 @@ async def test_update_session_pending_at_a_drop_is_sent_again_on_the_new_connect
         assert conn1.session.instructions == "keep me"
         assert session._config.instructions == "keep me"
         # Nothing pending twice: the next reconnect would send the same configuration.
-        assert len(session._waiters) == 0
+        assert len(session._wire.waiters) == 0
 
 
 async def test_create_response_waiting_for_an_active_one_goes_out_after_a_reconnect() -> None:
