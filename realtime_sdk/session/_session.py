@@ -48,7 +48,7 @@ from ..vision import DEFAULT_KEEP
 from . import _arguments
 from ._approvals import ApprovalDesk, ApprovalPolicy, check_policy
 from ._arguments import check_options
-from ._audio_io import AudioIO
+from ._audio_io import AudioHooks, AudioIO
 from ._audio_send import DEFAULT_CHUNK_MS
 from ._connect import Endpoint, TokenProvider, abort, check_transport, has_credential_header
 from ._handlers import HandlerRegistry
@@ -305,7 +305,22 @@ class RealtimeSession(SessionAudio, SessionVideo, Receiving, Sending, Reader):
         self._observers = Observers()
         self._observers.add(self.conversation.receive)
         self._observers.add(self._input_transcripts.observe, InputTranscripts.WANTS)
-        self._audio_io = AudioIO(self, chunk_ms=audio_chunk_ms, start_paused=start_audio_paused)
+        self._audio_io = AudioIO(
+            AudioHooks(
+                conversation=self.conversation,
+                server_session=lambda: self.server_session,
+                closed=lambda: self.closed,
+                send=self.send,
+                append_audio=self.append_audio,
+                clear_audio=self.clear_audio,
+                commit_audio=self.commit_audio,
+                input_transcript=lambda item_id, timeout: self.input_transcript(item_id, timeout=timeout),
+                create_response=lambda fields: self.create_response(**fields),
+                run_callback=self._handlers._run,
+            ),
+            chunk_ms=audio_chunk_ms,
+            start_paused=start_audio_paused,
+        )
         self._config = RealtimeSessionCreateRequestGA()
         self.server_session = None
         self._confirmed_cache = None
