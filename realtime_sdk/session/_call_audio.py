@@ -5,8 +5,9 @@ assistant to the caller itself and says so with ``output_audio_buffer.started`` 
 ``cleared``.  What was heard, and what an interruption sends there (``response.cancel``,
 ``output_audio_buffer.clear``, ``conversation.item.truncate`` at the call's clock), are decided by
 :class:`realtime_sdk.protocol.CallPlayback` (the rules are in ``protocol/_interruption.py``); the session's
-audio pipeline uses it through :class:`~realtime_sdk.protocol.Interruption`.  :class:`CallAudio` only reads
-the clock for it and gives the cut as an :class:`~realtime_sdk._audio_out.AudioInterrupted` marker.
+audio pipeline uses it through :class:`~realtime_sdk.protocol.Interruption`, passing its own ``now``.
+:class:`CallAudio` is that playback clock for a caller that has a clock instead: it reads ``clock`` for each
+call and gives the cut as an :class:`~realtime_sdk._audio_out.AudioInterrupted` marker.
 """
 
 from __future__ import annotations
