@@ -115,7 +115,7 @@ def test_no_import_cycle_in_the_client_package() -> None:
     assert find_cycle(graph) is None
 
 
-KEEPS_THE_SESSION = {"_handlers", "_audio_io"}
+KEEPS_THE_SESSION = {"_handlers"}
 
 
 def test_the_session_is_one_class_composed_not_assembled_from_mixins() -> None:

@@ -7,6 +7,7 @@ server events in order and turns the outputs into futures, handles and streams. 
 
 from ._approvals import ApprovalBook, ApprovalRequested, FollowUp
 from ._continuity import ABNORMAL_CLOSE_CODES, MIN_ROLLOVER_LIFE, Continuity
+from ._interruption import CallPlayback, Cut, Interruption
 from ._requests import HARMLESS_ERROR_CODES, ErrorClaim, Pending, RequestBook
 from ._responses import METADATA_KEY, Ended, ResponseBook, Routed, Started
 from ._tool_batches import (
@@ -30,12 +31,15 @@ __all__ = [
     "ApprovalRequested",
     "AskFollowUp",
     "BatchClosed",
+    "CallPlayback",
     "CallReady",
     "ClaimAgain",
     "Continuity",
+    "Cut",
     "Ended",
     "ErrorClaim",
     "FollowUp",
+    "Interruption",
     "LeftToApp",
     "NoFollowUp",
     "NothingFollows",

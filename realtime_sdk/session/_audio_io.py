@@ -1,21 +1,23 @@
-"""The session's audio pipeline: sending, output streams, the playback clock and interruption.
+"""The session's audio pipeline: sending, output streams, the playback clock and interruption (its I/O).
 
 Theory of operation
 -------------------
 One :class:`AudioIO` per session, fed every server event by the reader (``on_event``, after the
 conversation has seen the event).  It owns the :class:`~realtime_sdk._audio_send.AudioSender` (the send
-path), the registered :class:`~realtime_sdk._audio_out.OutputAudioStream` s and playback trackers.
+path), the registered :class:`~realtime_sdk._audio_out.OutputAudioStream` s and playback trackers.  It gets
+what it may do in the session as :class:`AudioHooks` (narrow callables), never the session itself.
 
-Interruption (``session.interrupt()``, or server VAD's ``input_audio_buffer.speech_started`` while the
-session's turn detection has ``interrupt_response`` on) runs in one synchronous step, so no event can slip
-in between: trackers report what the player consumed; ``Conversation.interrupt`` decides what to send (its
-docstring has the rules: ``audio_end_ms`` = what was heard, never more than received, no truncate below
-1 ms or after a part fully played, ``response.cancel`` only when the server VAD will not cancel); every
-stream drops its queued audio and queues an :class:`~realtime_sdk._audio_out.AudioInterrupted` marker;
-``on_interrupt`` callbacks run; later audio of the interrupted response is dropped on arrival.  Then the
-events are sent, in order.  On a sideband, while the call plays a response, ``_call_audio.py`` decides
-instead (``output_audio_buffer.clear`` and a truncate at the call's playback clock).  From the reader the sends are fire-and-forget (a reader cannot wait for its own
-acknowledgements); their errors, if any, would arrive as ``error`` events like any other.
+Interruption is decided by :class:`realtime_sdk.protocol.Interruption` (the rules are in its module
+docstring, ``protocol/_interruption.py``: truncate at what was heard, never more than received, the
+cancel only when server VAD will not cancel, ``output_audio_buffer.clear`` on a sideband's call, the
+interrupted response's later audio dropped); this module does its I/O.  An interruption
+(``session.interrupt()``, or server VAD's ``input_audio_buffer.speech_started`` when the core says it
+interrupts) runs in one synchronous step, so no event can slip in between: trackers report what the
+player consumed (not when the audio plays on a call), the core decides the :class:`~realtime_sdk.protocol.Cut`;
+every stream drops its queued audio and queues an :class:`~realtime_sdk._audio_out.AudioInterrupted` marker
+(not on a call: no stream plays it); ``on_interrupt`` callbacks run.  Then the events are sent, in order.
+From the reader the sends are fire-and-forget (a reader cannot wait for its own acknowledgements); their
+errors, if any, would arrive as ``error`` events like any other.
 
 The local transcript is cut by the conversation: to the proportion of audio heard, back to a word
 boundary (``heard / received`` of the characters; speech rate is not constant, so this is approximate).
@@ -24,71 +26,58 @@ boundary (``heard / received`` of the characters; speech rate is not constant, s
 from __future__ import annotations
 
 import logging
+import time
 import weakref
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from msgspec import UNSET
 
 from .._audio_sizes import AUDIO_FORMATS, AudioFormat, Encoding, Quality, default_sample_rate
-from .._generated import (
-    ConversationItemDelete,
-    ConversationItemTruncate,
-    InputAudioBufferSpeechStarted,
-    ResponseCreated,
-    ResponseDone,
-    ResponseOutputAudioDelta,
-    ResponseOutputAudioDone,
-)
+from .._generated import ResponseCreated, ResponseDone, ResponseOutputAudioDelta, ResponseOutputAudioDone
 from ..errors import ConfigurationError, ConnectionClosed, RealtimeError
 from ..events import AnyServerEvent, ClientEvent
+from ..protocol import Interruption
 from ._audio_out import DEFAULT_MAX_BUFFERED_SECONDS, AudioInterrupted, OutputAudioStream, PlaybackTracker
 from ._audio_send import DEFAULT_CHUNK_MS, AudioSender
-from ._call_audio import CallAudio
 
 if TYPE_CHECKING:
     from .._audio_formats import AudioChunk
-    from .._generated import InputAudioBufferCommitted, RealtimeResponseCreateParams
+    from .._generated import InputAudioBufferCommitted
     from ..conversation import Conversation
     from ..types import ServerSession
-    from ._handlers import HandlerRegistry
     from ._responses import ResponseHandle
 
+InterruptCallback = Callable[[AudioInterrupted], Any]
 
-class AudioHost(Protocol):
-    """What the audio pipeline and a push-to-talk turn need from the session (never the session itself)."""
+
+@dataclass(frozen=True, slots=True)
+class AudioHooks:
+    """What the audio pipeline and a push-to-talk turn may do in the session: narrow callables."""
 
     conversation: Conversation
-    server_session: ServerSession | None
-    _handlers: HandlerRegistry
-
-    @property
-    def closed(self) -> bool: ...
-    async def send(self, event: ClientEvent) -> str: ...
-    async def append_audio(self, audio: bytes) -> None: ...
-    async def clear_audio(self) -> None: ...
-    async def commit_audio(self) -> InputAudioBufferCommitted: ...
-    async def input_transcript(
-        self,
-        item_id: str,
-        *,
-        content_index: int = 0,
-        timeout: float | None = 30.0,  # noqa: ASYNC109 - the session's own signature
-    ) -> str: ...
-    async def create_response(
-        self,
-        params: RealtimeResponseCreateParams | None = None,
-        *,
-        on_active: Literal["wait", "raise"] | None = None,
-        **fields: Any,
-    ) -> ResponseHandle: ...
+    """The session's conversation (fed every event by the session, read and cut by the interruption)."""
+    server_session: Callable[[], ServerSession | None]
+    """The session as the server last described it; ``None`` while not connected."""
+    closed: Callable[[], bool]
+    send: Callable[[ClientEvent], Awaitable[object]]
+    append_audio: Callable[[bytes], Awaitable[None]]
+    clear_audio: Callable[[], Awaitable[None]]
+    commit_audio: Callable[[], Awaitable[InputAudioBufferCommitted]]
+    input_transcript: Callable[[str, float | None], Awaitable[str]]
+    """``(item_id, timeout)``: the input transcription of a committed item."""
+    create_response: Callable[[dict[str, Any]], Awaitable[ResponseHandle]]
+    """``create_response(**fields)``."""
+    run_callback: Callable[[InterruptCallback, tuple[AudioInterrupted]], None]
+    """Run an app callback as the session runs handlers (sync, or async as a task; errors logged)."""
+    clock: Callable[[], float] = time.monotonic
+    """The time passed to the interruption core (the conversation's clock)."""
 
 
-__all__ = ["AudioIO", "PushToTalk"]
+__all__ = ["AudioHooks", "AudioIO", "PushToTalk"]
 
 log = logging.getLogger("realtime_sdk")
-
-InterruptCallback = Callable[[AudioInterrupted], Any]
 
 
 def _format_of(fmt: object) -> AudioFormat | None:
@@ -98,9 +87,11 @@ def _format_of(fmt: object) -> AudioFormat | None:
 
 class AudioIO:
     def __init__(
-        self, session: AudioHost, *, chunk_ms: float = DEFAULT_CHUNK_MS, start_paused: bool = False
+        self, hooks: AudioHooks, *, chunk_ms: float = DEFAULT_CHUNK_MS, start_paused: bool = False
     ) -> None:
-        self._session = session
+        self.hooks = hooks
+        self.interruption = Interruption(hooks.conversation)
+        """The interruption decisions (``protocol/_interruption.py``); this object does their I/O."""
         self.sender = AudioSender(self._append, self.input_format, chunk_ms=chunk_ms, paused=start_paused)
         self._streams: weakref.WeakSet[OutputAudioStream] = weakref.WeakSet()
         # What the reader walks on every audio delta: iterating a WeakSet costs ~1.5 µs, a tuple of
@@ -110,15 +101,12 @@ class AudioIO:
         self._trackers: weakref.WeakSet[PlaybackTracker] = weakref.WeakSet()
         self._callbacks: list[InterruptCallback] = []
         self._formats: dict[str, AudioFormat] = {}
-        self._cut_responses: set[str] = set()
         self._closed: BaseException | None = None
-        self.call = CallAudio()
-        """On a sideband: the call's playback clock, from ``output_audio_buffer.*`` (``_call_audio.py``)."""
 
     # -- formats -----------------------------------------------------------------------------------
 
     def _audio_config(self, direction: str) -> object:
-        audio = getattr(self._session.server_session, "audio", None)
+        audio = getattr(self.hooks.server_session(), "audio", None)
         return getattr(getattr(audio, direction, None), "format", None)
 
     def input_format(self) -> AudioFormat:
@@ -133,12 +121,12 @@ class AudioIO:
     # -- sending -----------------------------------------------------------------------------------
 
     async def _append(self, chunk: bytes) -> None:
-        await self._session.append_audio(chunk)
+        await self.hooks.append_audio(chunk)
 
     async def send(
         self, samples: AudioChunk, sample_rate: int, channels: int, encoding: Encoding | None
     ) -> None:
-        if self._session.server_session is None:
+        if self.hooks.server_session() is None:
             raise ConnectionClosed(None, "not connected")
         await self.sender.send(samples, sample_rate, channels, encoding)
 
@@ -157,7 +145,7 @@ class AudioIO:
             encoding,
             channels,
             quality,
-            report=self._report,
+            report=self.interruption.played,
             on_close=self._forget,
             max_buffered_seconds=max_buffered_seconds,
         )
@@ -174,12 +162,9 @@ class AudioIO:
         self._stream_refs = tuple(weakref.ref(s) for s in self._streams)
 
     def tracker(self, sample_rate: int, encoding: Encoding, channels: int) -> PlaybackTracker:
-        tracker = PlaybackTracker(sample_rate, encoding, channels, report=self._report)
+        tracker = PlaybackTracker(sample_rate, encoding, channels, report=self.interruption.played)
         self._trackers.add(tracker)
         return tracker
-
-    def _report(self, item_id: str, ms: float, content_index: int) -> None:
-        self._session.conversation.mark_played(item_id, ms, content_index)
 
     def on_interrupt(self, callback: InterruptCallback) -> None:
         self._callbacks.append(callback)
@@ -189,20 +174,15 @@ class AudioIO:
             "response.output_audio.delta",
             "response.output_audio.done",
             "response.created",
-            "response.done",
-            "input_audio_buffer.speech_started",
-            "output_audio_buffer.started",
-            "output_audio_buffer.stopped",
-            "output_audio_buffer.cleared",
         }
+        | Interruption.WANTS
     )
-    """The event types ``on_event`` (and the call's audio, ``CallAudio.on_event``) read."""
+    """The event types ``on_event`` reads: the streams' and the interruption core's."""
 
     async def on_event(self, event: AnyServerEvent) -> None:
         """Called by the reader for the ``WANTS`` events, after the conversation has applied them."""
-        self.call.on_event(event)
         if isinstance(event, ResponseOutputAudioDelta):
-            if event.response_id in self._cut_responses or not event.delta:
+            if not event.delta or self.interruption.drops_audio_of(event.response_id):
                 return
             if not self._stream_refs:
                 return
@@ -211,25 +191,26 @@ class AudioIO:
                 stream = ref()
                 if stream is not None:
                     stream._audio(event.response_id, event.item_id, event.content_index, wire, event.delta)
-        elif isinstance(event, ResponseOutputAudioDone):
+            return
+        if isinstance(event, ResponseOutputAudioDone):
             for stream in list(self._streams):
                 stream._audio_done(event.response_id, event.item_id, event.content_index)
-        elif isinstance(event, ResponseCreated):
+            return
+        if isinstance(event, ResponseCreated):
             rid = event.response.id
             audio = getattr(event.response, "audio", None)
             fmt = _format_of(getattr(getattr(audio, "output", None), "format", None))
             if isinstance(rid, str) and fmt is not None:
                 self._formats[rid] = fmt
-        elif isinstance(event, ResponseDone):
+            return
+        if isinstance(event, ResponseDone):
             rid = event.response.id
             if isinstance(rid, str):
                 for stream in list(self._streams):
                     stream._audio_done(rid)
                 self._formats.pop(rid, None)
-                self._cut_responses.discard(rid)  # no audio comes after response.done
-        elif isinstance(event, InputAudioBufferSpeechStarted):
-            if self._session.conversation.vad_interrupts:
-                await self.interrupt(from_reader=True)
+        if self.interruption.receive(event, self.hooks.clock()):
+            await self.interrupt(from_reader=True)
 
     # -- interruption ------------------------------------------------------------------------------
 
@@ -240,44 +221,24 @@ class AudioIO:
         *,
         from_reader: bool = False,
     ) -> tuple[list[ClientEvent], AudioInterrupted | None]:
-        """The synchronous part of an interruption: state, streams and callbacks; returns what to send."""
-        conversation = self._session.conversation
-        if self.call.playing is not None:  # a sideband: the audio plays on the call, not through streams
-            events, marker = self.call.cut(conversation, cancel=cancel, send=not from_reader)
-            if marker.response_id is not None:
-                self._cut_responses.add(marker.response_id)
-            for callback in self._callbacks:
-                self._session._handlers._run(callback, (marker,))
-            return events, marker
-        for tracker in list(self._trackers):
-            tracker.sync()
-        active = conversation.active_response
-        events = conversation.interrupt(played_ms, cancel=cancel)
-        truncate = next((e for e in events if isinstance(e, ConversationItemTruncate)), None)
-        delete = next((e for e in events if isinstance(e, ConversationItemDelete)), None)
-        if active is None and truncate is None and delete is None:
-            return events, None
-        if active is not None:
-            self._cut_responses.add(active.id)
-        item_id = content_index = audio_end_ms = None
-        if truncate is not None:
-            item_id, content_index, audio_end_ms = (
-                truncate.item_id,
-                truncate.content_index,
-                truncate.audio_end_ms,
-            )
-        elif delete is not None:
-            item_id, content_index, audio_end_ms = delete.item_id, 0, 0
-        item = conversation.item(item_id) if item_id is not None else None
-        response_id = item.response_id if item is not None else (active.id if active else None)
-        marker = AudioInterrupted(response_id, item_id, content_index, audio_end_ms)
-        for stream in list(self._streams):
-            stream._interrupted(marker)
-        for tracker in list(self._trackers):
-            tracker.flush()
+        """The synchronous part of an interruption: the core's decision, streams and callbacks; returns
+        what to send."""
+        core = self.interruption
+        if not core.on_call:  # on a call the audio plays there: the players' positions do not count
+            for tracker in list(self._trackers):
+                tracker.sync()
+        cut = core.interrupt(self.hooks.clock(), played_ms, cancel=cancel, by_server=from_reader)
+        if cut is None:
+            return [], None
+        marker = AudioInterrupted(cut.response_id, cut.item_id, cut.content_index, cut.audio_end_ms)
+        if not cut.on_call:
+            for stream in list(self._streams):
+                stream._interrupted(marker)
+            for tracker in list(self._trackers):
+                tracker.flush()
         for callback in self._callbacks:
-            self._session._handlers._run(callback, (marker,))
-        return events, marker
+            self.hooks.run_callback(callback, (marker,))
+        return list(cut.events), marker
 
     async def interrupt(
         self,
@@ -289,7 +250,7 @@ class AudioIO:
         events, _ = self.cut(played_ms, cancel, from_reader=from_reader)
         for event in events:
             try:
-                await self._session.send(event)
+                await self.hooks.send(event)
             except ConnectionClosed:
                 if not from_reader:
                     raise
@@ -318,10 +279,8 @@ class PushToTalk:
     (with input transcription on).
     """
 
-    def __init__(
-        self, session: AudioHost, io: AudioIO, *, interrupt: bool, response_fields: dict[str, Any]
-    ) -> None:
-        self._session = session
+    def __init__(self, io: AudioIO, *, interrupt: bool, response_fields: dict[str, Any]) -> None:
+        self._hooks = io.hooks
         self._io = io
         self._interrupt = interrupt
         self._fields = response_fields
@@ -344,7 +303,7 @@ class PushToTalk:
         """
         if self.committed is None:
             raise RealtimeError("this turn committed no audio: there is nothing to transcribe")
-        return await self._session.input_transcript(self.committed.item_id, timeout=timeout)
+        return await self._hooks.input_transcript(self.committed.item_id, timeout)
 
     async def send(
         self,
@@ -357,7 +316,7 @@ class PushToTalk:
         await self._io.send(samples, default_sample_rate(sample_rate, encoding), channels, encoding)
 
     async def __aenter__(self) -> PushToTalk:
-        server = self._session.server_session
+        server = self._hooks.server_session()
         audio_in = getattr(getattr(server, "audio", None), "input", None)
         if getattr(audio_in, "turn_detection", None) not in (None, UNSET):
             raise ConfigurationError(
@@ -372,13 +331,13 @@ class PushToTalk:
     async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is not None:
             self._io.sender.reset()
-            if self.sent_ms > 0 and not self._session.closed:
-                await self._session.clear_audio()
+            if self.sent_ms > 0 and not self._hooks.closed():
+                await self._hooks.clear_audio()
             return
         await self._io.sender.flush()
         if self.sent_ms < 100:
             if self.sent_ms > 0:
-                await self._session.clear_audio()
+                await self._hooks.clear_audio()
             return
-        self.committed = await self._session.commit_audio()
-        self.response = await self._session.create_response(**self._fields)
+        self.committed = await self._hooks.commit_audio()
+        self.response = await self._hooks.create_response(self._fields)

@@ -95,7 +95,7 @@ from ..vision import DEFAULT_KEEP, ImageInput, check_detail, image_message
 from . import _arguments
 from ._approvals import ApprovalDesk, ApprovalPolicy, check_policy
 from ._arguments import check_options, conversation_item, session_properties
-from ._audio_io import AudioHost, AudioIO, InterruptCallback, PushToTalk
+from ._audio_io import AudioHooks, AudioIO, InterruptCallback, PushToTalk
 from ._audio_out import DEFAULT_MAX_BUFFERED_SECONDS, OutputAudioStream, PlaybackTracker
 from ._audio_send import DEFAULT_CHUNK_MS
 from ._connect import Endpoint, TokenProvider, abort, check_transport, has_credential_header
@@ -366,7 +366,22 @@ class RealtimeSession:
         self._observers = Observers()
         self._observers.add(self.conversation.receive)
         self._observers.add(self._input_transcripts.observe, InputTranscripts.WANTS)
-        self._audio_io = AudioIO(self, chunk_ms=audio_chunk_ms, start_paused=start_audio_paused)
+        self._audio_io = AudioIO(
+            AudioHooks(
+                conversation=self.conversation,
+                server_session=lambda: self.server_session,
+                closed=lambda: self.closed,
+                send=self.send,
+                append_audio=self.append_audio,
+                clear_audio=self.clear_audio,
+                commit_audio=self.commit_audio,
+                input_transcript=lambda item_id, timeout: self.input_transcript(item_id, timeout=timeout),
+                create_response=lambda fields: self.create_response(**fields),
+                run_callback=lambda callback, args: self._handlers.call(callback, *args),
+            ),
+            chunk_ms=audio_chunk_ms,
+            start_paused=start_audio_paused,
+        )
         self._config = RealtimeSessionCreateRequestGA()
         """The configuration the server confirmed (what a reconnect sends again)."""
         self.server_session: ServerSession | None = None
@@ -975,7 +990,6 @@ class RealtimeSession:
         the turn is committed, ``turn.response`` is the handle of the response asked for and
         ``await turn.transcript()`` what the user said."""
         return PushToTalk(
-            cast("AudioHost", self),
             self._audio_io,
             interrupt=interrupt,
             response_fields=response_fields,

@@ -227,7 +227,9 @@ class _Edge(RealtimeSession):
             self._tape.commit_sent()
             self._recovery_commits.append(item_id)
             try:
-                await self._wire.request(InputAudioBufferCommit(), ("input_audio_buffer.committed",), gated=False)
+                await self._wire.request(
+                    InputAudioBufferCommit(), ("input_audio_buffer.committed",), gated=False
+                )
             except ServerError as exc:  # too little audio to commit, say: that item cannot be recovered
                 self._tape.commit_refused()
                 if self._recovery_commits and self._recovery_commits[-1] == item_id:
