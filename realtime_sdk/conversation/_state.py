@@ -9,12 +9,12 @@ from typing import Any, TypeAlias, cast
 
 import msgspec
 
-from .._audio_sizes import AUDIO_FORMATS, AudioFormat, bytes_per_ms
 from .._generated import (
     RealtimeConversationItem,
     RealtimeConversationItemMessageContentItem,
     RealtimeResponseUsage,
 )
+from ..audio._sizes import AUDIO_FORMATS, AudioFormat, bytes_per_ms
 
 MAX_CONTENT_INDEX = 63
 """Content indexes above this are treated as garbage and ignored (no real item has that many parts)."""

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 from msgspec import UNSET
 
-from .._audio_sizes import AUDIO_FORMATS, AudioFormat, Encoding, Quality, default_sample_rate
 from .._generated import (
     ConversationItemDelete,
     ConversationItemTruncate,
@@ -40,6 +39,7 @@ from .._generated import (
     ResponseOutputAudioDelta,
     ResponseOutputAudioDone,
 )
+from ..audio._sizes import AUDIO_FORMATS, AudioFormat, Encoding, Quality, default_sample_rate
 from ..errors import ConfigurationError, ConnectionClosed, RealtimeError
 from ..events import AnyServerEvent, ClientEvent
 from ._audio_out import DEFAULT_MAX_BUFFERED_SECONDS, AudioInterrupted, OutputAudioStream, PlaybackTracker
@@ -47,8 +47,8 @@ from ._audio_send import DEFAULT_CHUNK_MS, AudioSender
 from ._call_audio import CallAudio
 
 if TYPE_CHECKING:
-    from .._audio_formats import AudioChunk
     from .._generated import InputAudioBufferCommitted, RealtimeResponseCreateParams
+    from ..audio._formats import AudioChunk
     from ..conversation import Conversation
     from ..types import ServerSession
     from ._handlers import HandlerRegistry

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-from .._audio_sizes import Encoding, Quality, default_sample_rate
+from ..audio._sizes import Encoding, Quality, default_sample_rate
 from ..errors import AudioOnCallError
 from ..events import ClientEvent
 from ._audio_io import AudioHost, InterruptCallback, PushToTalk
@@ -18,7 +18,7 @@ from ._audio_out import DEFAULT_MAX_BUFFERED_SECONDS, OutputAudioStream, Playbac
 from ._state import SessionState
 
 if TYPE_CHECKING:
-    from .._audio_formats import AudioChunk
+    from ..audio._formats import AudioChunk
 
 __all__ = ["SessionAudio"]
 
