@@ -28,7 +28,7 @@ if os.environ.get("CI"):
 @pytest.fixture
 def float_path_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the resampler's float conversions: empty when audio went through untouched."""
-    from realtime_sdk._audio_resample import Resampler
+    from realtime_sdk.audio._resample import Resampler
 
     calls: list[int] = []
     original = Resampler._process_float

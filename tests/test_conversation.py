@@ -6,8 +6,10 @@ there). Everything else is built from the generated structs.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,12 +64,13 @@ from realtime_sdk._generated import (
     ResponseOutputAudioTranscriptDone,
     ResponseOutputItemAdded,
     ResponseOutputTextDelta,
+    ResponseOutputTextDone,
     ServerEvent,
     SessionCreated,
     SessionUpdated,
     TranscriptTextUsageDuration,
 )
-from realtime_sdk.conversation import Conversation, Item, Usage, history_events
+from realtime_sdk.conversation import ContentPart, Conversation, Item, Usage, history_events
 from realtime_sdk.events import UnknownServerEvent
 
 RECORDED = Path(__file__).resolve().parent / "data" / "recorded" / "openai_ga.server.jsonl"
@@ -704,6 +707,206 @@ def test_truncated_event_from_elsewhere_cuts_the_transcript() -> None:
     c.receive(ConversationItemTruncated(event_id=eid(), item_id="item_a", content_index=0, audio_end_ms=500))
     part = c.items[0].content[0]
     assert part.truncated_ms == 500 and part.transcript == "one two three four five"
+
+
+# -- text streams: many deltas into one part -----------------------------------------------------------
+
+
+WORDS = "the quick brown fox jumps over a lazy dog while it rains on Paris".split()
+
+
+def word_deltas(n: int) -> list[str]:
+    """``n`` deltas of about four characters: words with their leading space, and some punctuation."""
+    return [(" " + WORDS[i % len(WORDS)]) + ("," if i % 11 == 10 else "") for i in range(n)]
+
+
+def text_delta(text: str) -> ResponseOutputTextDelta:
+    return ResponseOutputTextDelta(
+        event_id=eid(), response_id="r", item_id="t1", output_index=0, content_index=0, delta=text
+    )
+
+
+def _text_stream(c: Conversation) -> Callable[[str], None]:
+    c.receive(created("r"))
+    c.receive(ResponseOutputItemAdded(event_id=eid(), response_id="r", output_index=0, item=assistant("t1")))
+    return lambda d: c.receive(text_delta(d))
+
+
+def _transcript_stream(c: Conversation) -> Callable[[str], None]:
+    c.receive(created("r"))
+    c.receive(ResponseOutputItemAdded(event_id=eid(), response_id="r", output_index=0, item=assistant("t1")))
+    return lambda d: c.receive(transcript("r", "t1", d))
+
+
+def _input_stream(c: Conversation) -> Callable[[str], None]:
+    c.receive(added(user_audio("t1"), previous=None))
+    return lambda d: c.receive(delta("t1", d))
+
+
+def _part_of(c: Conversation) -> ContentPart:
+    item = c.item("t1")
+    assert item is not None
+    return item.content[0]
+
+
+STREAMS: dict[
+    str, tuple[Callable[[Conversation], Callable[[str], None]], Callable[[ContentPart], str | None]]
+] = {
+    "output_text": (_text_stream, lambda p: p.text),
+    "output_audio_transcript": (_transcript_stream, lambda p: p.transcript),
+    "input_transcription": (_input_stream, lambda p: p.transcript),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(STREAMS))
+def test_a_5000_delta_stream_is_exactly_the_deltas_joined(kind: str) -> None:
+    start, read = STREAMS[kind]
+    c = Conversation(clock=lambda: 0.0)
+    send = start(c)
+    pieces = word_deltas(5000)
+    for piece in pieces:
+        send(piece)
+    expected = "".join(pieces)
+    part = _part_of(c)
+    assert read(part) == expected
+    item = c.item("t1")
+    assert item is not None and item.text == expected
+    assert read(part) == expected  # reading twice gives the same text
+    if kind == "input_transcription":
+        assert c.input_transcripts[("t1", 0)].deltas == expected
+        assert c.input_transcripts[("t1", 0)].text == expected
+
+
+@pytest.mark.parametrize("kind", sorted(STREAMS))
+def test_reading_mid_stream_gives_the_text_so_far(kind: str) -> None:
+    start, read = STREAMS[kind]
+    c = Conversation(clock=lambda: 0.0)
+    send = start(c)
+    pieces = word_deltas(300)
+    for n, piece in enumerate(pieces, 1):
+        send(piece)
+        if n < 5 or n % 37 == 0:
+            assert read(_part_of(c)) == "".join(pieces[:n])
+            copy = dataclasses.replace(_part_of(c))
+            assert copy == _part_of(c) and read(copy) == "".join(pieces[:n])
+    assert read(_part_of(c)) == "".join(pieces)
+    assert "".join(pieces[:3]) in repr(_part_of(c))
+
+
+def test_an_empty_first_delta_makes_the_text_empty_not_none() -> None:
+    c = Conversation(clock=lambda: 0.0)
+    send = _text_stream(c)
+    send("")
+    assert _part_of(c).text == ""
+    send(" Hi")
+    assert _part_of(c).text == " Hi"
+
+
+def test_the_done_text_replaces_the_streamed_text() -> None:
+    c = Conversation(clock=lambda: 0.0)
+    send = _text_stream(c)
+    pieces = word_deltas(1000)
+    for piece in pieces:
+        send(piece)
+    full = "".join(pieces)
+    done_text = ResponseOutputTextDone(
+        event_id=eid(), response_id="r", item_id="t1", output_index=0, content_index=0, text=full
+    )
+    c.receive(done_text)
+    assert _part_of(c).text == full
+    c.receive(msgspec.structs.replace(done_text, text="Something else."))
+    assert _part_of(c).text == "Something else."
+    send(" More")  # a straggler after done still appends, as before
+    assert _part_of(c).text == "Something else. More"
+
+
+def test_the_done_transcript_and_the_completed_transcription_replace_the_streamed_ones() -> None:
+    c = Conversation(clock=lambda: 0.0)
+    send = _transcript_stream(c)
+    for piece in word_deltas(800):
+        send(piece)
+    c.receive(
+        ResponseOutputAudioTranscriptDone(
+            event_id=eid(), response_id="r", item_id="t1", output_index=0, content_index=0, transcript="Hi."
+        )
+    )
+    assert _part_of(c).transcript == "Hi."
+
+    u = Conversation(clock=lambda: 0.0)
+    send = _input_stream(u)
+    for piece in word_deltas(800):
+        send(piece)
+    u.receive(completed("t1", "Hello there."))
+    assert _part_of(u).transcript == "Hello there."
+    send(" late")  # a delta after completed is ignored
+    assert _part_of(u).transcript == "Hello there."
+    assert u.input_transcripts[("t1", 0)].text == "Hello there."
+
+
+def test_input_transcription_deltas_before_and_after_the_item_meet_in_the_part() -> None:
+    c = Conversation(clock=lambda: 0.0)
+    pieces = word_deltas(500)
+    for piece in pieces[:200]:
+        c.receive(delta("t1", piece))
+    c.receive(added(user_audio("t1"), previous=None))
+    assert _part_of(c).transcript == "".join(pieces[:200])
+    for piece in pieces[200:]:
+        c.receive(delta("t1", piece))
+    assert _part_of(c).transcript == "".join(pieces)
+    assert c.items[0].text == "".join(pieces)
+
+
+def test_an_item_snapshot_transcript_gives_way_to_the_input_transcription_again() -> None:
+    c = Conversation(clock=lambda: 0.0)
+    c.receive(added(user_audio("t1"), previous=None))
+    c.receive(delta("t1", " Hello"))
+    c.receive(ConversationItemDone(event_id=eid(), item=user_audio("t1", transcript="snapshot")))
+    assert _part_of(c).transcript == " Hello"  # the transcription wins over the snapshot
+    c.receive(delta("t1", " there"))
+    assert _part_of(c).transcript == " Hello there"
+
+
+def test_a_truncated_user_part_stops_following_its_input_transcription() -> None:
+    c = Conversation(clock=lambda: 0.0)
+    c.receive(added(user_audio("t1"), previous=None))
+    c.receive(delta("t1", " Hello"))
+    c.receive(ConversationItemTruncated(event_id=eid(), item_id="t1", content_index=0, audio_end_ms=0))
+    c.receive(delta("t1", " there"))
+    assert _part_of(c).transcript == " Hello"
+    assert c.input_transcripts[("t1", 0)].text == " Hello there"
+
+
+def test_an_assistant_transcript_delta_on_a_user_part_does_not_change_the_input_transcription() -> None:
+    c = Conversation(clock=lambda: 0.0)
+    c.receive(added(user_audio("t1"), previous=None))
+    c.receive(delta("t1", " Hello"))
+    c.receive(transcript("r", "t1", " garbage"))  # nonsense from the wire: the part grows on its own
+    assert _part_of(c).transcript == " Hello garbage"
+    assert c.input_transcripts[("t1", 0)].text == " Hello"
+    c.receive(delta("t1", " there"))  # the transcription takes the part back
+    assert _part_of(c).transcript == " Hello there"
+
+
+def test_interrupting_a_transcript_streamed_word_by_word_cuts_it_by_proportion() -> None:
+    c = Conversation(clock=lambda: 0.0)
+    c.receive(created("resp_1"))
+    c.receive(
+        ResponseOutputItemAdded(
+            event_id=eid(), response_id="resp_1", output_index=0, item=assistant("item_a")
+        )
+    )
+    c.receive(added(assistant("item_a")))
+    words = "one two three four five six seven eight nine ten".split(" ")
+    for n, word in enumerate(words):
+        c.receive(transcript("resp_1", "item_a", word if n == 0 else " " + word))
+    c.receive(audio("resp_1", "item_a", 48 * 1000))
+    c.mark_played("item_a", 400.0)
+    c.interrupt()
+    part = c.items[0].content[0]
+    # 40% of 49 characters = 19 -> "one two three four " -> cut at the word boundary
+    assert part.transcript == "one two three four"
+    c.receive(transcript("resp_1", "item_a", " eleven"))
+    assert part.transcript == "one two three four"
 
 
 # -- function calls -----------------------------------------------------------------------------------

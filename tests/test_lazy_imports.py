@@ -22,10 +22,11 @@ NOT_AT_IMPORT = (
     "soxr",
     "realtime_sdk.server",
     "realtime_sdk.cli",
-    "realtime_sdk._audio_convert",
-    "realtime_sdk._audio_resample",
-    "realtime_sdk._audio_formats",
-    "realtime_sdk.audio",
+    "realtime_sdk.audio._convert",
+    "realtime_sdk.audio._resample",
+    "realtime_sdk.audio._formats",
+    "realtime_sdk.audio._g711",
+    "realtime_sdk.audio._wav",
 )
 
 
@@ -100,9 +101,35 @@ def test_no_module_reached_at_import_pulls_numpy_or_soxr_in() -> None:
 
 
 def test_the_graph_sees_a_heavy_import_and_skips_type_checking_blocks() -> None:
-    assert "numpy" in runtime_imports("realtime_sdk._audio_formats")
-    assert "realtime_sdk._audio_convert" not in runtime_imports("realtime_sdk.session._audio_send")
-    assert "realtime_sdk._audio_convert" in reachable("realtime_sdk.audio")
+    assert "numpy" in runtime_imports("realtime_sdk.audio._formats")
+    assert "realtime_sdk.audio._convert" not in runtime_imports("realtime_sdk.session._audio_send")
+    assert "realtime_sdk.audio._resample" in reachable("realtime_sdk.audio._convert")
+    # The public package names the numpy modules only under TYPE_CHECKING and loads them on first use.
+    assert "realtime_sdk.audio._formats" not in reachable("realtime_sdk.audio")
+
+
+def test_the_audio_package_loads_numpy_on_the_first_numpy_name() -> None:
+    loaded = loaded_after(
+        "import sys\n"
+        "from realtime_sdk.audio import Chunker, bytes_per_ms\n"
+        "assert 'numpy' not in sys.modules\n"
+        "from realtime_sdk.audio import InputConverter\n"
+        "import realtime_sdk.audio as audio\n"
+        "assert audio.InputConverter is InputConverter\n"
+    )
+    assert {"numpy", "realtime_sdk.audio._convert"} <= loaded
+
+
+def test_every_public_audio_name_is_listed_and_star_imports() -> None:
+    names = loaded_after(
+        "import realtime_sdk.audio as audio\n"
+        "missing = [n for n in audio.__all__ if n not in dir(audio)]\n"
+        "assert missing == [], missing\n"
+        "ns = {}\n"
+        "exec('from realtime_sdk.audio import *', ns)\n"
+        "assert set(audio.__all__) <= set(ns), set(audio.__all__) - set(ns)\n"
+    )
+    assert "numpy" in names
 
 
 def after_sending(*steps: str) -> set[str]:
@@ -123,7 +150,7 @@ def after_sending(*steps: str) -> set[str]:
 
 def test_converting_audio_loads_numpy_and_soxr_then() -> None:
     loaded = after_sending("await s.send(bytes(3200), 16000, 1, None)")
-    assert {"numpy", "soxr", "realtime_sdk._audio_convert"} <= loaded
+    assert {"numpy", "soxr", "realtime_sdk.audio._convert"} <= loaded
 
 
 def test_audio_at_the_session_format_loads_no_resampler() -> None:
@@ -133,4 +160,4 @@ def test_audio_at_the_session_format_loads_no_resampler() -> None:
         "await s.flush()",
         "assert b''.join(sent) == bytes(3840), len(b''.join(sent))",
     )
-    assert {"soxr", "realtime_sdk._audio_convert", "realtime_sdk._audio_resample"} & loaded == set()
+    assert {"soxr", "realtime_sdk.audio._convert", "realtime_sdk.audio._resample"} & loaded == set()

@@ -21,6 +21,7 @@ from ._state import (
     Item,
 )
 from ._store import ConversationStore
+from ._text import unshare
 
 END_MARGIN_MS: Final = 100.0
 """An item whose audio is complete counts as fully played when at most this much of its end went unheard.
@@ -173,6 +174,7 @@ class PlaybackMixin(ConversationStore):
 
     @staticmethod
     def _cut_transcript(part: ContentPart, end_ms: int) -> None:
+        unshare(part, "transcript")  # a truncated part no longer follows its input transcription
         received = part.audio_ms
         if part.transcript is None or received <= 0:
             return

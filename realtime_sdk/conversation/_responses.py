@@ -23,6 +23,7 @@ from ._state import (
     format_bytes_per_ms,
 )
 from ._store import ConversationStore
+from ._text import append
 
 
 class ResponsesMixin(ConversationStore):
@@ -101,7 +102,7 @@ class ResponsesMixin(ConversationStore):
             return
         item.type = item.type or "function_call"
         item.call_id = item.call_id or as_str(event.call_id)
-        item.arguments += as_str(event.delta) or ""
+        append(item, "arguments", as_str(event.delta) or "")
         self._link(event.response_id, item)
 
     def _on_arguments_done(self, event: ResponseFunctionCallArgumentsDone, now: float) -> None:

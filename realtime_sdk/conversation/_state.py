@@ -9,12 +9,13 @@ from typing import Any, TypeAlias, cast
 
 import msgspec
 
-from .._audio_sizes import AUDIO_FORMATS, AudioFormat, bytes_per_ms
 from .._generated import (
     RealtimeConversationItem,
     RealtimeConversationItemMessageContentItem,
     RealtimeResponseUsage,
 )
+from ..audio._sizes import AUDIO_FORMATS, AudioFormat, bytes_per_ms
+from ._text import joined
 
 MAX_CONTENT_INDEX = 63
 """Content indexes above this are treated as garbage and ignored (no real item has that many parts)."""
@@ -93,7 +94,7 @@ class Usage:
 class InputTranscript:
     """What the input transcription said about one (item, content index), whatever arrived first."""
 
-    deltas: str = ""
+    deltas: str = joined("")
     transcript: str | None = None
     """The ``completed`` transcript, once it arrived."""
     error: str | None = None
@@ -111,8 +112,8 @@ class ContentPart:
     type: str | None = None
     """Wire type: ``input_text``, ``input_audio``, ``input_image``, ``output_text``, ``output_audio`` (or
     ``text``/``audio``); types the SDK does not know are kept as they came."""
-    text: str | None = None
-    transcript: str | None = None
+    text: str | None = joined(None)
+    transcript: str | None = joined(None)
     """Assistant audio transcript, or the user's input transcription, as far as known (and heard)."""
     transcription_error: str | None = None
     audio_bytes: int = 0
@@ -166,7 +167,7 @@ class Item:
     """In the conversation (seen in a ``conversation.item.*`` or ``committed`` event)."""
     name: str | None = None
     call_id: str | None = None
-    arguments: str = ""
+    arguments: str = joined("")
     arguments_done: bool = False
     output: str | None = None
     """``function_call_output`` items: the output."""

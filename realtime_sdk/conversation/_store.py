@@ -32,6 +32,7 @@ from ._state import (
     Response,
     as_str,
 )
+from ._text import is_empty, share
 
 MAX_SENT_ITEMS = 256
 """Items sent but not yet seen again whose kept parts are remembered (the oldest are forgotten first)."""
@@ -140,8 +141,10 @@ class ConversationStore:
                 continue
             known = self.input_transcripts.get((item.id, index))
             if known is not None:
-                if known.transcript is not None or known.deltas:
-                    part.transcript = known.text
+                if known.transcript is not None:
+                    part.transcript = known.transcript
+                elif not is_empty(known, "deltas"):
+                    share(part, "transcript", known, "deltas")  # follows the deltas still to come
                 if known.error is not None:
                     part.transcription_error = known.error
 

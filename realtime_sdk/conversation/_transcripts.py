@@ -23,6 +23,7 @@ from ._state import (
     as_str,
 )
 from ._store import ConversationStore
+from ._text import append
 
 
 class TranscriptsMixin(ConversationStore):
@@ -45,7 +46,7 @@ class TranscriptsMixin(ConversationStore):
         delta = as_str(event.delta)
         if found is None or not delta or found[0].transcript is not None:
             return
-        found[0].deltas += delta
+        append(found[0], "deltas", delta)
         if found[1] is not None:
             self._apply_input_transcripts(found[1])
 
@@ -98,7 +99,7 @@ class TranscriptsMixin(ConversationStore):
             return
         if part.type is None:
             part.type = "output_text"
-        part.text = (part.text or "") + (as_str(event.delta) or "")
+        append(part, "text", as_str(event.delta) or "")
         if response is not None and response.first_text_at is None:
             response.first_text_at = now
 
@@ -113,7 +114,7 @@ class TranscriptsMixin(ConversationStore):
             return
         if part.type is None:
             part.type = "output_audio"
-        part.transcript = (part.transcript or "") + (as_str(event.delta) or "")
+        append(part, "transcript", as_str(event.delta) or "")
 
     def _on_transcript_done(self, event: ResponseOutputAudioTranscriptDone, now: float) -> None:
         _, part = self._audio_part(event)

@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from msgspec import UNSET
 
-from .._audio_sizes import AUDIO_FORMATS, AudioFormat, Encoding, Quality, default_sample_rate
 from .._generated import ResponseCreated, ResponseDone, ResponseOutputAudioDelta, ResponseOutputAudioDone
+from ..audio._sizes import AUDIO_FORMATS, AudioFormat, Encoding, Quality, default_sample_rate
 from ..errors import ConfigurationError, ConnectionClosed, RealtimeError
 from ..events import AnyServerEvent, ClientEvent
 from ..protocol import Interruption
@@ -43,8 +43,8 @@ from ._audio_out import DEFAULT_MAX_BUFFERED_SECONDS, AudioInterrupted, OutputAu
 from ._audio_send import DEFAULT_CHUNK_MS, AudioSender
 
 if TYPE_CHECKING:
-    from .._audio_formats import AudioChunk
     from .._generated import InputAudioBufferCommitted
+    from ..audio._formats import AudioChunk
     from ..conversation import Conversation
     from ..types import ServerSession
     from ._responses import ResponseHandle

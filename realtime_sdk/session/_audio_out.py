@@ -41,8 +41,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .._audio_bytes import PcmPassThrough, same_pcm
-from .._audio_sizes import (
+from ..audio._bytes import PcmPassThrough, same_pcm
+from ..audio._sizes import (
     ENCODING_SAMPLE_BYTES,
     AudioFormat,
     Encoding,
@@ -58,7 +58,7 @@ from ..errors import AudioFormatError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .._audio_convert import OutputConverter
+    from ..audio._convert import OutputConverter
 
 __all__ = ["AudioInterrupted", "OutputAudioChunk", "OutputAudioStream", "PlaybackTracker"]
 
@@ -207,7 +207,7 @@ class OutputAudioStream:
         if not self._same:
             # Conversion needs numpy and soxr: load them in the app's call, not in the reader at the
             # first delta.  Audio already at the session's format never loads them.
-            from .._audio_convert import OutputConverter  # noqa: F401
+            from ..audio._convert import OutputConverter  # noqa: F401
         if not max_buffered_seconds > 0:
             raise AudioFormatError(f"max_buffered_seconds must be positive, not {max_buffered_seconds!r}")
         self.max_buffered_seconds = float(max_buffered_seconds)
@@ -300,7 +300,7 @@ class OutputAudioStream:
     def _converter(self, wire: AudioFormat) -> OutputConverter | PcmPassThrough:
         if self._same and wire == "audio/pcm":
             return PcmPassThrough()
-        from .._audio_convert import OutputConverter
+        from ..audio._convert import OutputConverter
 
         return OutputConverter(wire, self.sample_rate, self.encoding, self.channels, quality=self.quality)
 

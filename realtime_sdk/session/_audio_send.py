@@ -4,7 +4,7 @@ Theory of operation
 -------------------
 ``send(samples, sample_rate, channels, encoding)`` converts with one
 :class:`~realtime_sdk.audio.InputConverter` (24 kHz mono PCM16 into an ``audio/pcm`` session instead
-passes through untouched, with ``_audio_bytes.PcmPassThrough``), kept for as long as the input's
+passes through untouched, with ``audio._bytes.PcmPassThrough``), kept for as long as the input's
 description (rate, channels, encoding) and the session's input format stay the same.  When the input changes, the old converter is
 flushed first (its held-back tail is sent, nothing is lost); when the *session's* format changed, the old
 tail and any partial chunk are dropped instead, since the server now reads the buffer differently.
@@ -30,13 +30,13 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Final
 
-from .._audio_bytes import Chunker, PcmPassThrough, same_pcm
-from .._audio_sizes import AudioFormat, Encoding, Quality, bytes_per_ms
+from ..audio._bytes import Chunker, PcmPassThrough, same_pcm
+from ..audio._sizes import AudioFormat, Encoding, Quality, bytes_per_ms
 from ..errors import AudioFormatError
 
 if TYPE_CHECKING:
-    from .._audio_convert import InputConverter
-    from .._audio_formats import AudioChunk
+    from ..audio._convert import InputConverter
+    from ..audio._formats import AudioChunk
 
 __all__ = ["DEFAULT_CHUNK_MS", "AudioSender"]
 
@@ -125,7 +125,7 @@ class AudioSender:
         if same_pcm(encoding, wire, sample_rate, channels):
             converter = PcmPassThrough()  # already the wire's format: no numpy, no float pass
         else:
-            from .._audio_convert import InputConverter  # numpy and soxr load on first conversion
+            from ..audio._convert import InputConverter  # numpy and soxr load on first conversion
 
             converter = InputConverter(wire, sample_rate, channels, encoding, quality=self.quality)
         carried = b""

@@ -27,7 +27,6 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
-from .._audio_sizes import AUDIO_FORMATS, AudioFormat, Encoding, default_sample_rate, sample_rate_of
 from .._generated import (
     RealtimeConversationItemMessage,
     RealtimeResponse,
@@ -40,6 +39,7 @@ from .._generated import (
     ResponseOutputItemAdded,
     ResponseOutputTextDelta,
 )
+from ..audio._sizes import AUDIO_FORMATS, AudioFormat, Encoding, default_sample_rate, sample_rate_of
 from ..errors import ResponseFailedError, ResponseTimeoutError
 from ..events import AnyServerEvent
 from ..protocol import METADATA_KEY
@@ -193,7 +193,7 @@ class ResponseHandle:
         if sample_rate is None and encoding not in ("pcmu", "pcma"):
             sample_rate = sample_rate_of(wire)
         rate = default_sample_rate(sample_rate, encoding)
-        from .._audio_convert import from_wire  # numpy and soxr load on first conversion
+        from ..audio._convert import from_wire  # numpy and soxr load on first conversion
 
         return b"".join(
             from_wire(b"".join(chunks), wire, rate, out_encoding=encoding, channels=channels)

@@ -50,7 +50,6 @@ import msgspec
 from msgspec import UNSET
 
 from .. import _config
-from .._audio_sizes import Encoding, Quality, default_sample_rate
 from .._generated import (
     ConversationItemAdded,
     ConversationItemCreate,
@@ -73,6 +72,7 @@ from .._generated import (
     SessionUpdate,
     SessionUpdated,
 )
+from ..audio._sizes import Encoding, Quality, default_sample_rate
 from ..conversation import Conversation, HistoryItem, history_events
 from ..conversation._history import check_item_images
 from ..errors import (
@@ -112,7 +112,7 @@ from ._waiters import HARMLESS_ERROR_CODES
 from ._wire import Wire
 
 if TYPE_CHECKING:
-    from .._audio_formats import AudioChunk
+    from ..audio._formats import AudioChunk
 
 __all__ = ["DEFAULT_URL", "HARMLESS_ERROR_CODES", "RealtimeSession", "ResponseHandle", "SessionOptions"]
 

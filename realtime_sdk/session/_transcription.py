@@ -42,8 +42,6 @@ import aiohttp
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from .._audio_sizes import Encoding
-from .._audio_sizes import bytes_per_ms as audio_bytes_per_ms
 from .._generated import (
     ConversationItemInputAudioTranscriptionCompleted,
     ConversationItemInputAudioTranscriptionFailed,
@@ -57,6 +55,8 @@ from .._generated import (
     SessionUpdate,
     SessionUpdated,
 )
+from ..audio._sizes import Encoding
+from ..audio._sizes import bytes_per_ms as audio_bytes_per_ms
 from ..errors import (
     ConfigurationError,
     ConnectionClosed,
@@ -78,7 +78,7 @@ from ._transcript_state import Transcript, TranscriptBook
 from ._transcript_tape import AudioTape
 
 if TYPE_CHECKING:
-    from .._audio_formats import AudioChunk
+    from ..audio._formats import AudioChunk
 
 __all__ = ["CLIENT_COMMIT_MODELS", "TranscriptionOptions", "TranscriptionSession"]
 

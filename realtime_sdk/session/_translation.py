@@ -39,7 +39,6 @@ import aiohttp
 import msgspec
 from yarl import URL
 
-from .._audio_sizes import Encoding, Quality, default_sample_rate
 from .._generated import (
     Error,
     RealtimeTranslationSession,
@@ -54,6 +53,7 @@ from .._generated import (
     TranslationSessionUpdate,
     TranslationSessionUpdated,
 )
+from ..audio._sizes import Encoding, Quality, default_sample_rate
 from ..errors import (
     ConfigurationError,
     ConnectionClosed,
@@ -71,7 +71,7 @@ from ._connect import Endpoint, abort, check_transport, has_credential_header, o
 from ._streams import EventStream
 
 if TYPE_CHECKING:
-    from .._audio_formats import AudioChunk
+    from ..audio._formats import AudioChunk
 
 __all__ = [
     "DEFAULT_TRANSLATION_URL",

@@ -2,7 +2,7 @@
 
 The tables every other audio module reads: a wire format's rate and sample size, the bytes a millisecond
 takes, and the conversions between samples, bytes and milliseconds.  Kept apart from the sample
-representations (``_audio_formats``, numpy) so that a session that never converts audio (a text session,
+representations (``_formats``, numpy) so that a session that never converts audio (a text session,
 or audio already at the session's format) imports neither numpy nor soxr.
 """
 
@@ -12,7 +12,7 @@ import math
 import operator
 from typing import Final, Literal, TypeAlias, cast, get_args
 
-from .errors import AudioFormatError
+from ..errors import AudioFormatError
 
 API_SAMPLE_RATE: Final = 24000
 """Sample rate of ``"audio/pcm"``, the API's PCM format."""

@@ -11,7 +11,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from ._audio_formats import AudioChunk, Encoding, float_to_int16, to_codes, to_int16_array
+from ._formats import AudioChunk, Encoding, float_to_int16, to_codes, to_int16_array
 
 #
 # μ-law works on 14-bit magnitudes (PCM16 >> 2), adds a bias of 33 and codes the position of the leading

@@ -1,6 +1,6 @@
 """Sample representations: application samples (PCM16 bytes, int16 or float arrays, G.711 codes) as the
 numpy arrays the codecs and the resampler work on, and float32 back into int16; every conversion module
-goes through these.  The numpy-free tables, sizes and checks live in ``_audio_sizes`` and are re-exported
+goes through these.  The numpy-free tables, sizes and checks live in ``_sizes`` and are re-exported
 here for the conversion modules.
 """
 
@@ -11,7 +11,8 @@ from typing import Any, Final, TypeAlias
 import numpy as np
 from numpy.typing import NDArray
 
-from ._audio_sizes import (
+from ..errors import AudioFormatError
+from ._sizes import (
     API_SAMPLE_RATE,
     AUDIO_FORMATS,
     ENCODING_SAMPLE_BYTES,
@@ -48,7 +49,6 @@ from ._audio_sizes import (
     samples_to_ms,
     silence,
 )
-from .errors import AudioFormatError
 
 __all__ = [
     "API_SAMPLE_RATE",

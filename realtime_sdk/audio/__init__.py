@@ -48,16 +48,22 @@ A 20 ms chunk takes 10 to 30 µs to convert, so conversion can run inline on an 
 
 Where it lives
 --------------
-This module is the public face; the work is split by responsibility into private modules:
-``_audio_sizes`` (formats, sizes, argument checks; no numpy), ``_audio_bytes`` (pass-through and
-chunking; no numpy), ``_audio_formats`` (sample representations), ``_audio_g711`` (the
-codec), ``_audio_resample`` (:class:`Resampler`), ``_audio_convert`` (the converters) and
-``_audio_wav`` (WAV files).
+This package is the public face; the work is split by responsibility into private modules:
+``_sizes`` (formats, sizes, argument checks; no numpy), ``_bytes`` (pass-through and chunking; no
+numpy), ``_formats`` (sample representations), ``_g711`` (the codec), ``_resample``
+(:class:`Resampler`), ``_convert`` (the converters) and ``_wav`` (WAV files).
+
+The numpy-free names are imported with the package; the others load their module (and numpy, and soxr
+for the resampler) the first time one of them is looked up, so that the session, which imports the
+numpy-free modules at start-up, does not load numpy for a text session or audio at the session's
+format.
 """
 
-from ._audio_bytes import Chunker, iter_chunks
-from ._audio_convert import InputConverter, OutputConverter, from_wire, to_wire
-from ._audio_formats import (
+from typing import TYPE_CHECKING, Any
+
+from ..errors import AudioFormatError
+from ._bytes import Chunker, iter_chunks
+from ._sizes import (
     API_SAMPLE_RATE,
     AUDIO_FORMATS,
     ENCODINGS,
@@ -66,7 +72,6 @@ from ._audio_formats import (
     MAX_SAMPLE_RATE,
     MIN_SAMPLE_RATE,
     QUALITIES,
-    AudioChunk,
     AudioFormat,
     Encoding,
     Quality,
@@ -83,17 +88,57 @@ from ._audio_formats import (
     samples_to_ms,
     silence,
 )
-from ._audio_g711 import (
-    ALAW_DECODE_TABLE,
-    ULAW_DECODE_TABLE,
-    alaw_decode,
-    alaw_encode,
-    ulaw_decode,
-    ulaw_encode,
-)
-from ._audio_resample import Resampler, resample
-from ._audio_wav import WavSource, read_wav, sample_wav_path, write_wav
-from .errors import AudioFormatError
+
+if TYPE_CHECKING:
+    from ._convert import InputConverter, OutputConverter, from_wire, to_wire
+    from ._formats import AudioChunk
+    from ._g711 import (
+        ALAW_DECODE_TABLE,
+        ULAW_DECODE_TABLE,
+        alaw_decode,
+        alaw_encode,
+        ulaw_decode,
+        ulaw_encode,
+    )
+    from ._resample import Resampler, resample
+    from ._wav import WavSource, read_wav, sample_wav_path, write_wav
+
+_LAZY: dict[str, str] = {
+    "InputConverter": "_convert",
+    "OutputConverter": "_convert",
+    "from_wire": "_convert",
+    "to_wire": "_convert",
+    "AudioChunk": "_formats",
+    "ALAW_DECODE_TABLE": "_g711",
+    "ULAW_DECODE_TABLE": "_g711",
+    "alaw_decode": "_g711",
+    "alaw_encode": "_g711",
+    "ulaw_decode": "_g711",
+    "ulaw_encode": "_g711",
+    "Resampler": "_resample",
+    "resample": "_resample",
+    "WavSource": "_wav",
+    "read_wav": "_wav",
+    "sample_wav_path": "_wav",
+    "write_wav": "_wav",
+}
+"""The public names whose module needs numpy, and that module: loaded on first look-up."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # the next look-up is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "ALAW_DECODE_TABLE",

@@ -12,9 +12,9 @@ from typing import Any, BinaryIO, Final, TypeAlias
 import numpy as np
 from numpy.typing import NDArray
 
-from ._audio_formats import check_channels, check_rate, float_to_int16, to_int16_array
-from ._audio_g711 import ALAW_DECODE_TABLE, ULAW_DECODE_TABLE
-from .errors import AudioFormatError
+from ..errors import AudioFormatError
+from ._formats import check_channels, check_rate, float_to_int16, to_int16_array
+from ._g711 import ALAW_DECODE_TABLE, ULAW_DECODE_TABLE
 
 _WAVE_FORMAT_PCM: Final = 0x0001
 _WAVE_FORMAT_IEEE_FLOAT: Final = 0x0003
@@ -35,7 +35,7 @@ WavSource: TypeAlias = str | os.PathLike[str] | BinaryIO
 def sample_wav_path() -> Path:
     """Path of the bundled sample: about 3.4 s of synthetic speech ("Hello! What is the weather like in
     Paris today?"), 16 kHz mono PCM16 (deliberately not the API's 24 kHz)."""
-    return Path(__file__).parent / "data" / "hello.wav"
+    return Path(__file__).parent.parent / "data" / "hello.wav"
 
 
 def _pcm_to_int16(raw: bytes, width: int) -> NDArray[np.int16]:

@@ -1,15 +1,16 @@
 """Application audio to and from a wire format (:class:`InputConverter`, :class:`OutputConverter`).
 
 Cutting a byte stream into chunks (:class:`Chunker`) and the pass-through of audio already at the wire's
-format live in ``_audio_bytes`` (no numpy) and are re-exported here."""
+format live in ``_bytes`` (no numpy) and are re-exported here."""
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ._audio_bytes import PcmPassThrough, same_pcm
-from ._audio_formats import (
+from ..errors import AudioFormatError
+from ._bytes import PcmPassThrough, same_pcm
+from ._formats import (
     FORMAT_ENCODING,
     FORMAT_RATE,
     G711_SAMPLE_RATE,
@@ -23,9 +24,8 @@ from ._audio_formats import (
     check_rate,
     to_codes,
 )
-from ._audio_g711 import decode_g711, encode_float
-from ._audio_resample import Resampler
-from .errors import AudioFormatError
+from ._g711 import decode_g711, encode_float
+from ._resample import Resampler
 
 
 def _same_g711(app_encoding: Encoding, wire_encoding: Encoding, rate: int, channels: int) -> bool:

@@ -24,18 +24,18 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final, Protocol
 
-from ._audio_sizes import API_SAMPLE_RATE, AudioFormat, Encoding, as_byte_view, chunk_bytes_for
-from .errors import AudioFormatError
+from ..errors import AudioFormatError
+from ._sizes import API_SAMPLE_RATE, AudioFormat, Encoding, as_byte_view, chunk_bytes_for
 
 if TYPE_CHECKING:
-    from ._audio_formats import AudioChunk
+    from ._formats import AudioChunk
 
 __all__ = ["Chunker", "PcmPassThrough", "iter_chunks", "same_pcm"]
 
 _PCM_WIRE: Final[AudioFormat] = "audio/pcm"
 
 
-class _Encoder(Protocol):  # an InputConverter (named structurally: _audio_convert imports this module)
+class _Encoder(Protocol):  # an InputConverter (named structurally: _convert imports this module)
     def _convert(self, chunk: AudioChunk) -> bytes: ...
 
 
@@ -97,7 +97,7 @@ class PcmPassThrough:
 
     def _encode(self, chunk: AudioChunk) -> bytes:
         if self._floats is None:
-            from ._audio_convert import InputConverter
+            from ._convert import InputConverter
 
             self._floats = InputConverter(_PCM_WIRE, API_SAMPLE_RATE)
         return self._floats._convert(chunk)

@@ -7,7 +7,8 @@ from typing import Final, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from ._audio_formats import (
+from ..errors import AudioFormatError
+from ._formats import (
     AudioChunk,
     Encoding,
     Quality,
@@ -20,8 +21,7 @@ from ._audio_formats import (
     int16_to_float,
     sanitize_float,
 )
-from ._audio_g711 import encode_float
-from .errors import AudioFormatError
+from ._g711 import encode_float
 
 
 class _SoxrStream(Protocol):
