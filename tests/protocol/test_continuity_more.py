@@ -79,11 +79,14 @@ def test_with_no_close_codes_only_a_missing_code_or_an_expiry_is_replaced() -> N
 
 def test_each_new_connection_starts_unexpired_however_often_it_expired() -> None:
     rules = Continuity()
+    reasons: list[str] = []
     for _ in range(2):
         rules.receive(error("session_expired"))
-        assert rules.reason == "expired"
+        reasons.append(rules.reason)
         rules.connected()
-        assert rules.reason == "dropped" and not rules.expired
+        reasons.append(rules.reason)
+    assert reasons == ["expired", "dropped", "expired", "dropped"]
+    assert not rules.expired
 
 
 # -- rollover timing --------------------------------------------------------------------------------
