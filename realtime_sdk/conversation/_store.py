@@ -57,6 +57,9 @@ class ConversationStore:
         self._items: dict[str, Item] = {}
         self._order: list[str] = []
         self._deleted: set[str] = set()
+        self._last_delta: tuple[object, object, object, Item, Response, ContentPart] | None = None
+        """The (item id, content index, response id) the last delta named and what ``_audio_part`` found
+        for it: the deltas of one part come back to back, and their item was linked by the first."""
         self.responses: dict[str, Response] = {}
         """Every response by id, in creation order."""
         self.input_transcripts: dict[tuple[str, int], InputTranscript] = {}
@@ -231,13 +234,25 @@ class ConversationStore:
             response.output_item_ids.append(item.id)
 
     def _audio_part(self, event: Any) -> tuple[Response | None, ContentPart | None]:
-        part = self._part(event.item_id, event.content_index)
-        response = self._response(event.response_id)
-        item = self._items.get(event.item_id)
+        item_id, index, response_id = event.item_id, event.content_index, event.response_id
+        last = self._last_delta
+        if (
+            last is not None
+            and last[0] == item_id
+            and last[1] == index
+            and last[2] == response_id
+            and self._items.get(item_id) is last[3]  # not deleted since
+        ):
+            return last[4], last[5]
+        part = self._part(item_id, index)
+        response = self._response(response_id)
+        item = self._items.get(item_id)
         if item is not None and response is not None:
             self._link(response.id, item)
             if item.role is None and item.type in (None, "message"):
                 item.type, item.role = "message", "assistant"
+            if part is not None:
+                self._last_delta = (item_id, index, response_id, item, response, part)
         return response, part
 
 

@@ -136,6 +136,17 @@ class ResponseDesk:
                 if fut in self._idle:
                     self._idle.remove(fut)
 
+    def route_nowait(self, out: Routed | Started | Ended, event: AnyServerEvent, now: float) -> bool:
+        """``route`` without a coroutine for the common case (an event of a response whose handle has
+        room); ``False``: nothing done, ``await route(...)``."""
+        if type(out) is not Routed:
+            return False
+        handle = self.handles.get(out.key)
+        if handle is not None and not handle._feed_nowait(event):
+            return False
+        self.heard = now
+        return True
+
     async def route(self, out: Routed | Started | Ended, event: AnyServerEvent) -> None:
         """An event the book claimed: to its handle; a new response's handle announced; idle waits end."""
         # Only a response's own events show that it is alive (see ``wait_idle``): a server chatting about

@@ -213,23 +213,39 @@ class ResponseHandle:
             self._created.set_result(event.response)
 
     async def _feed(self, event: AnyServerEvent) -> None:
-        if isinstance(event, ResponseOutputTextDelta):
+        if not self._feed_nowait(event):
+            self._collect(event)
+            await self._events.put(event)
+            if isinstance(event, ResponseDone):
+                self._finish(event.response)
+
+    def _feed_nowait(self, event: AnyServerEvent) -> bool:
+        """``_feed`` without a coroutine when the event stream has room; ``False``: nothing done."""
+        if not self._events.has_room:
+            return False
+        self._collect(event)
+        self._events.put_nowait(event)
+        if isinstance(event, ResponseDone):
+            self._finish(event.response)
+        return True
+
+    def _collect(self, event: AnyServerEvent) -> None:
+        kind = event.type
+        if kind == "response.output_text.delta" and isinstance(event, ResponseOutputTextDelta):
             (self._commentary if event.item_id in self._commentary_items else self._text).append(event.delta)
-        elif isinstance(event, ResponseOutputAudioTranscriptDelta):
+        elif kind == "response.output_audio_transcript.delta" and isinstance(
+            event, ResponseOutputAudioTranscriptDelta
+        ):
             target = self._commentary if event.item_id in self._commentary_items else self._transcript
             target.append(event.delta)
+        elif kind == "response.output_audio.delta" and isinstance(event, ResponseOutputAudioDelta):
+            self._audio.append(event.delta)
+            self._audio_parts.setdefault((event.item_id, event.content_index), []).append(event.delta)
         elif isinstance(event, ResponseOutputItemAdded):
             item = event.item
             if isinstance(item, RealtimeConversationItemMessage) and item.phase == "commentary":
                 if isinstance(item.id, str):
                     self._commentary_items.add(item.id)
-        elif isinstance(event, ResponseOutputAudioDelta):
-            self._audio.append(event.delta)
-            self._audio_parts.setdefault((event.item_id, event.content_index), []).append(event.delta)
-        if not self._events.put_nowait(event):
-            await self._events.put(event)
-        if isinstance(event, ResponseDone):
-            self._finish(event.response)
 
     def _finish(self, response: RealtimeResponse) -> None:
         self.response = response

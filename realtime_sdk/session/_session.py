@@ -42,7 +42,7 @@ import asyncio
 import logging
 import os
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar, Unpack, cast, overload
 
 import aiohttp
@@ -1090,29 +1090,50 @@ class RealtimeSession:
         if isinstance(event, UnknownServerEvent) and event.known_type:
             typed = _guarded(salvage, event) or event
         waiters = self._wire.waiters
+        kind = typed.type
         if self._link.is_echo(typed):
             # A restored item's acknowledgement: the app and the conversation saw this item once already.
-            if typed.type in waiters:
-                waiters.resolve(typed.type, typed)
+            if kind in waiters:
+                waiters.resolve(kind, typed)
             return
-        for observer in self._observers.of(typed.type):
-            _guarded(observer, typed)
-        kind = event.type
+        # Each step in its own try (cheap in 3.11: no call): a fault is logged and the next steps run.
+        for observer in self._observers.of(kind):
+            try:
+                observer(typed)
+            except Exception:
+                _fault(observer, event)
         if kind in self._audio_io.WANTS:
-            await _guarded_async(self._audio_io.on_event, typed)
-        if isinstance(typed, Error):
-            if _guarded(waiters.claim_error, typed):
-                return
+            try:
+                await self._audio_io.on_event(typed)
+            except Exception:
+                _fault(self._audio_io.on_event, event)
+        if kind == "error" and isinstance(typed, Error):
+            try:
+                if waiters.claim_error(typed):
+                    return  # a request's refusal (or a harmless code): for the request only
+            except Exception:
+                _fault(waiters.claim_error, event)
         elif kind in waiters and not isinstance(typed, UnknownServerEvent):
-            _guarded(waiters.resolve, kind, typed)
+            try:
+                waiters.resolve(kind, typed)
+            except Exception:
+                _fault(waiters.resolve, event)
         if isinstance(typed, SessionCreated | SessionUpdated):
             self.server_session = typed.session
         if self._link.hides(typed):
             return  # the new connection's greeting and configuration, while restoring
-        routed = _guarded(self._responses.book.receive, typed)
-        if routed is not None:  # an event of a response: its handle, the active set
-            await _guarded_async(self._responses.route, routed, typed)
-        _guarded(self._handlers.dispatch, kind, event)
+        desk = self._responses
+        try:
+            routed = desk.book.receive(typed)
+            # An event of a response: its handle, the active set.
+            if routed is not None and not desk.route_nowait(routed, typed, asyncio.get_running_loop().time()):
+                await desk.route(routed, typed)
+        except Exception:
+            _fault(desk.route, event)
+        try:
+            self._handlers.dispatch(event.type, event)
+        except Exception:
+            _fault(self._handlers.dispatch, event)
         if not self._events.put_nowait(event):
             await self._events.put(event)
         if self._tools.has_notices:
@@ -1211,8 +1232,5 @@ def _guarded(step: Callable[..., Any], *args: Any) -> Any:
         return None
 
 
-async def _guarded_async(step: Callable[..., Awaitable[Any]], *args: Any) -> None:
-    try:
-        await step(*args)
-    except Exception:
-        log.exception("internal error in %s on %s", getattr(step, "__qualname__", step), args[-1].type)
+def _fault(step: Callable[..., Any], event: AnyServerEvent) -> None:
+    log.exception("internal error in %s on %s", getattr(step, "__qualname__", step), event.type)

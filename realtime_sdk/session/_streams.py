@@ -58,6 +58,11 @@ class EventStream(Generic[T]):
 
     # -- producer side (the reader task) ---------------------------------------------------------------
 
+    @property
+    def has_room(self) -> bool:
+        """``put_nowait`` would take an item now."""
+        return not (self._finished or self._dropped or len(self._buf) >= self._maxsize)
+
     def put_nowait(self, item: T) -> bool:
         """``put`` without a coroutine when there is room (the common case); ``False``: use ``put``."""
         if self._finished or self._dropped or len(self._buf) >= self._maxsize:
