@@ -10,7 +10,8 @@ the model waiting for ever.  So every request is an output (``ApprovalRequested`
 policy must answer, through ``answer``, which builds the ``conversation.item.create`` to send.
 
 Requests are grouped by the response that carried them (a *batch*; a request seen only as a conversation
-item is a batch of its own).  When a batch's response is done and every request in it has been answered
+item is a batch of its own, until a response's ``response.output_item.done`` or ``response.done`` shows
+that it belongs to that response).  When a batch's response is done and every request in it has been answered
 (and the server acknowledged the answer: ``acknowledged``), the book asks, once, for a new response
 (``FollowUp``) so the model goes on with the approved calls or hears of the denied ones.  No follow-up
 when a response started in the conversation after the answers went out (it has seen them), nor when the
@@ -22,7 +23,7 @@ No I/O and no clock: the edge feeds events, sends what ``answer`` returns, and r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from msgspec import UNSET
 
@@ -123,7 +124,8 @@ class ApprovalBook:
         if out_of_band:
             return
         for batch in self._batches.values():
-            if batch.sent and not batch.followed:
+            # Only a response that saw every answer goes on from them; answers sent later still need one.
+            if batch.sent and not batch.followed and batch.sent.issuperset(batch.requests):
                 batch.superseded = True
 
     def answer(
@@ -168,7 +170,10 @@ class ApprovalBook:
         return lost
 
     def _sighted(self, item: object, response_id: str | None) -> list[ApprovalRequested | FollowUp]:
-        if not isinstance(item, RealtimeMCPApprovalRequest) or item.id in self._batch_of:
+        if not isinstance(item, RealtimeMCPApprovalRequest):
+            return []
+        if item.id in self._batch_of:
+            self._rehome(item.id, response_id)
             return []
         if response_id is None:
             self._solo += 1
@@ -182,6 +187,25 @@ class ApprovalBook:
         request = ApprovalRequested(item.id, item.server_label, item.name, item.arguments, response_id)
         self._open[item.id] = request
         return [request]
+
+    def _rehome(self, request_id: str, response_id: str | None) -> None:
+        """A request first seen as a conversation item (the API sends ``conversation.item.added`` before
+        ``response.output_item.done``) joins the batch of the response that turns out to carry it."""
+        key = self._batch_of[request_id]
+        if response_id is None or key is None or not key.startswith("\x00"):
+            return
+        solo = self._batches[key]
+        if solo.followed:
+            return  # already answered and followed up on its own
+        del self._batches[key]
+        batch = self._batches.setdefault(response_id, _Batch())
+        batch.requests.append(request_id)
+        batch.sent |= solo.sent
+        batch.acknowledged |= solo.acknowledged
+        self._batch_of[request_id] = response_id
+        request = self._open.get(request_id)
+        if request is not None:
+            self._open[request_id] = replace(request, response_id=response_id)
 
     def _follow_up(self, key: str | None) -> list[FollowUp]:
         batch = self._batches.get(key)

@@ -130,11 +130,14 @@ class ResponseBook:
                     return Routed(key)
         return None
 
-    def _created(self, event: ResponseCreated) -> Started | None:
+    def _created(self, event: ResponseCreated) -> Started | Routed | None:
         response = event.response
         meta = response.metadata if isinstance(response.metadata, dict) else {}
         tag = meta.get(METADATA_KEY)
         rid = response.id if isinstance(response.id, str) else None
+        if rid is not None and rid in self._bound:
+            # The same response announced again (a retransmitting peer): one response, one key.
+            return Routed(self._bound[rid])
         if isinstance(tag, str) and tag in self._expected:
             out_of_band = self._expected.pop(tag)
             key = tag

@@ -34,7 +34,7 @@ def salvage(event: UnknownServerEvent) -> ServerEvent | None:
     if cls is None:
         return None
     raw: Any = copy.deepcopy(event.raw)
-    for _ in range(_MAX_REPAIRS):
+    for _ in range(_MAX_REPAIRS + 1):  # up to _MAX_REPAIRS repairs, then the conversion that takes
         try:
             typed: ServerEvent = msgspec.convert(raw, cls)
             return typed

@@ -108,11 +108,6 @@ def test_a_response_started_after_the_follow_up_changes_nothing_more() -> None:
     assert book.acknowledged("mcpr_a") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="started() marks a batch superseded once any answer went out, so answers sent after that "
-    "response started never get a follow-up",
-)
 def test_a_response_that_saw_only_some_answers_does_not_answer_for_the_rest() -> None:
     book = ApprovalBook()
     asked(book, "resp_1", "mcpr_a", "mcpr_b")
@@ -159,12 +154,6 @@ def test_two_requests_outside_any_response_are_followed_up_each_on_its_own() -> 
     assert answer_and_ack(book, "mcpr_a") == [FollowUp(None, ("mcpr_a",))]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the API announces a response's output item in conversation.item.added before "
-    "response.output_item.done; the book takes that first sighting as a request outside any response, "
-    "so each request of the response becomes a batch of its own and is followed up alone",
-)
 def test_a_responses_requests_announced_first_as_conversation_items_are_still_one_batch() -> None:
     book = ApprovalBook()
     for rid in ("mcpr_a", "mcpr_b"):

@@ -88,15 +88,11 @@ def test_a_tag_is_used_once_a_second_response_quoting_it_is_the_servers() -> Non
     assert book.active == {"t1", "resp_2"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a repeated response.created for a bound id makes a second key (the id) for the same response, "
-    "so its response.done ends that phantom key and the tagged key stays active",
-)
 def test_a_repeated_response_created_is_still_the_one_response() -> None:
     book = ResponseBook()
     asked(book, "t1", "resp_1")
-    book.receive(created("resp_1", "t1"))  # the same frame again (a retransmitting proxy)
+    # The same frame again (a retransmitting proxy): routed to the response it announced, no new key.
+    assert book.receive(created("resp_1", "t1")) == Routed("t1")
     assert book.receive(delta("resp_1")) == Routed("t1")
     assert book.receive(done("resp_1", "t1")) == Ended("t1", idle=True)
     assert book.active == frozenset()

@@ -6,7 +6,6 @@ import copy
 import json
 from typing import Any
 
-import pytest
 from msgspec import UNSET
 
 from realtime_sdk._generated import Error, RealtimeConversationItemMessage, ResponseDone, SessionUpdated
@@ -135,11 +134,6 @@ def test_a_frame_needing_fewer_repairs_than_the_cap_is_salvaged() -> None:
     assert isinstance(typed, ResponseDone) and typed.response.output == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_MAX_REPAIRS = 16 allows 16 repairs, but the loop spends one of its 16 attempts on the final "
-    "successful conversion, so a frame needing exactly 16 repairs is given up on",
-)
 def test_a_frame_needing_exactly_the_cap_of_repairs_is_salvaged() -> None:
     typed = salvage(broken_outputs(16))
     assert isinstance(typed, ResponseDone) and typed.response.output == []
