@@ -337,6 +337,7 @@ class RealtimeSession:
         """Conversation state (items, transcripts, audio received and played, usage), fed every event."""
         self._wire = Wire(
             endpoint,
+            http=http,
             headers=headers,
             heartbeat=heartbeat,
             close_timeout=close_timeout,
@@ -346,7 +347,6 @@ class RealtimeSession:
             dispatch=self._dispatch,
             ended=self._reader_ended,
         )
-        self._wire.http = http
         self._events: EventStream[SessionEvent] = EventStream(max_queued_events, name="session events")
         self._handlers = HandlerRegistry(self)
         self._approvals = ApprovalDesk(

@@ -94,6 +94,7 @@ class Wire:
         self,
         endpoint: Endpoint,
         *,
+        http: aiohttp.ClientSession | None,
         headers: dict[str, str],
         heartbeat: float | None,
         close_timeout: float,
@@ -112,7 +113,8 @@ class Wire:
         self._sent = sent
         self._dispatch = dispatch
         self._ended = ended
-        self.http: aiohttp.ClientSession | None = None
+        self.http = http
+        """The HTTP session the websockets are opened on (``connect`` makes one when none was given)."""
         self.ws: aiohttp.ClientWebSocketResponse[Literal[False]] | None = None
         self.reader: asyncio.Task[None] | None = None
         self.recorder: Recorder | None = None
