@@ -107,20 +107,21 @@ _TAG = re.compile(r"""\btag=(['"])(?P<tag>[^'"]+)\1""")
 
 
 def declare_tags(models: str) -> str:
-    """Give every tagged class a ``type: ClassVar[Literal["<wire type>"]]`` declaration.
+    """Give every tagged class a ``type: ClassVar[Literal["<wire type>"]] = "<wire type>"`` attribute.
 
     msgspec keeps the tag out of the fields, so the generator writes no ``type`` annotation and the base
-    class's ``type`` property can only say ``Any``.  A bare ``ClassVar`` annotation creates no attribute
-    (the property still answers at run time, and msgspec ignores class variables) but tells type
-    checkers the exact wire string, so ``if event.type == "response.output_audio.delta":`` narrows a
-    union of events to that class, as ``isinstance`` does.
+    class's ``type`` property can only say ``Any``.  The class variable (msgspec ignores class variables)
+    tells type checkers the exact wire string, so ``if event.type == "response.output_audio.delta":``
+    narrows a union of events to that class, as ``isinstance`` does; its value shadows the property, so
+    reading ``event.type`` is a plain attribute lookup instead of a call on every event.
     """
 
     def declare(match: re.Match[str]) -> str:
         tag = _TAG.search(match["bases"])
         if tag is None:
             return match[0]
-        return f"{match[0]}    type: ClassVar[Literal[{json.dumps(tag['tag'])}]]\n"
+        wire = json.dumps(tag["tag"])
+        return f"{match[0]}    type: ClassVar[Literal[{wire}]] = {wire}\n"
 
     declared = _CLASS.sub(declare, models)
     future = "from __future__ import annotations\n"

@@ -64,13 +64,13 @@ class ConversationCreatedConversation(Struct, kw_only=True):
 
 
 class ConversationItemDelete(Struct, kw_only=True, tag_field="type", tag="conversation.item.delete"):
-    type: ClassVar[Literal["conversation.item.delete"]]
+    type: ClassVar[Literal["conversation.item.delete"]] = "conversation.item.delete"
     item_id: str
     event_id: str | None | UnsetType = UNSET
 
 
 class ConversationItemDeleted(Struct, kw_only=True, tag_field="type", tag="conversation.item.deleted"):
-    type: ClassVar[Literal["conversation.item.deleted"]]
+    type: ClassVar[Literal["conversation.item.deleted"]] = "conversation.item.deleted"
     event_id: str
     item_id: str
 
@@ -85,7 +85,9 @@ class ConversationItemInputAudioTranscriptionFailedError(Struct, kw_only=True):
 class ConversationItemInputAudioTranscriptionSegment(
     Struct, kw_only=True, tag_field="type", tag="conversation.item.input_audio_transcription.segment"
 ):
-    type: ClassVar[Literal["conversation.item.input_audio_transcription.segment"]]
+    type: ClassVar[Literal["conversation.item.input_audio_transcription.segment"]] = (
+        "conversation.item.input_audio_transcription.segment"
+    )
     event_id: str
     item_id: str
     content_index: int
@@ -97,13 +99,13 @@ class ConversationItemInputAudioTranscriptionSegment(
 
 
 class ConversationItemRetrieve(Struct, kw_only=True, tag_field="type", tag="conversation.item.retrieve"):
-    type: ClassVar[Literal["conversation.item.retrieve"]]
+    type: ClassVar[Literal["conversation.item.retrieve"]] = "conversation.item.retrieve"
     item_id: str
     event_id: str | None | UnsetType = UNSET
 
 
 class ConversationItemTruncate(Struct, kw_only=True, tag_field="type", tag="conversation.item.truncate"):
-    type: ClassVar[Literal["conversation.item.truncate"]]
+    type: ClassVar[Literal["conversation.item.truncate"]] = "conversation.item.truncate"
     item_id: str
     content_index: int
     audio_end_ms: int
@@ -111,7 +113,7 @@ class ConversationItemTruncate(Struct, kw_only=True, tag_field="type", tag="conv
 
 
 class ConversationItemTruncated(Struct, kw_only=True, tag_field="type", tag="conversation.item.truncated"):
-    type: ClassVar[Literal["conversation.item.truncated"]]
+    type: ClassVar[Literal["conversation.item.truncated"]] = "conversation.item.truncated"
     event_id: str
     item_id: str
     content_index: int
@@ -133,28 +135,28 @@ ImageDetail: TypeAlias = Literal["low", "high", "auto", "original"] | str
 
 
 class InputAudioBufferAppend(Struct, kw_only=True, tag_field="type", tag="input_audio_buffer.append"):
-    type: ClassVar[Literal["input_audio_buffer.append"]]
+    type: ClassVar[Literal["input_audio_buffer.append"]] = "input_audio_buffer.append"
     audio: bytes
     event_id: str | None | UnsetType = UNSET
 
 
 class InputAudioBufferClear(Struct, kw_only=True, tag_field="type", tag="input_audio_buffer.clear"):
-    type: ClassVar[Literal["input_audio_buffer.clear"]]
+    type: ClassVar[Literal["input_audio_buffer.clear"]] = "input_audio_buffer.clear"
     event_id: str | None | UnsetType = UNSET
 
 
 class InputAudioBufferCleared(Struct, kw_only=True, tag_field="type", tag="input_audio_buffer.cleared"):
-    type: ClassVar[Literal["input_audio_buffer.cleared"]]
+    type: ClassVar[Literal["input_audio_buffer.cleared"]] = "input_audio_buffer.cleared"
     event_id: str
 
 
 class InputAudioBufferCommit(Struct, kw_only=True, tag_field="type", tag="input_audio_buffer.commit"):
-    type: ClassVar[Literal["input_audio_buffer.commit"]]
+    type: ClassVar[Literal["input_audio_buffer.commit"]] = "input_audio_buffer.commit"
     event_id: str | None | UnsetType = UNSET
 
 
 class InputAudioBufferCommitted(Struct, kw_only=True, tag_field="type", tag="input_audio_buffer.committed"):
-    type: ClassVar[Literal["input_audio_buffer.committed"]]
+    type: ClassVar[Literal["input_audio_buffer.committed"]] = "input_audio_buffer.committed"
     event_id: str
     item_id: str
     previous_item_id: str | None | UnsetType = UNSET
@@ -163,7 +165,9 @@ class InputAudioBufferCommitted(Struct, kw_only=True, tag_field="type", tag="inp
 class InputAudioBufferDtmfEventReceived(
     Struct, kw_only=True, tag_field="type", tag="input_audio_buffer.dtmf_event_received"
 ):
-    type: ClassVar[Literal["input_audio_buffer.dtmf_event_received"]]
+    type: ClassVar[Literal["input_audio_buffer.dtmf_event_received"]] = (
+        "input_audio_buffer.dtmf_event_received"
+    )
     event: str
     received_at: int
 
@@ -171,7 +175,7 @@ class InputAudioBufferDtmfEventReceived(
 class InputAudioBufferSpeechStarted(
     Struct, kw_only=True, tag_field="type", tag="input_audio_buffer.speech_started"
 ):
-    type: ClassVar[Literal["input_audio_buffer.speech_started"]]
+    type: ClassVar[Literal["input_audio_buffer.speech_started"]] = "input_audio_buffer.speech_started"
     event_id: str
     audio_start_ms: int
     item_id: str
@@ -180,7 +184,7 @@ class InputAudioBufferSpeechStarted(
 class InputAudioBufferSpeechStopped(
     Struct, kw_only=True, tag_field="type", tag="input_audio_buffer.speech_stopped"
 ):
-    type: ClassVar[Literal["input_audio_buffer.speech_stopped"]]
+    type: ClassVar[Literal["input_audio_buffer.speech_stopped"]] = "input_audio_buffer.speech_stopped"
     event_id: str
     audio_end_ms: int
     item_id: str
@@ -189,7 +193,7 @@ class InputAudioBufferSpeechStopped(
 class InputAudioBufferTimeoutTriggered(
     Struct, kw_only=True, tag_field="type", tag="input_audio_buffer.timeout_triggered"
 ):
-    type: ClassVar[Literal["input_audio_buffer.timeout_triggered"]]
+    type: ClassVar[Literal["input_audio_buffer.timeout_triggered"]] = "input_audio_buffer.timeout_triggered"
     event_id: str
     audio_start_ms: int
     audio_end_ms: int
@@ -220,19 +224,19 @@ class MCPToolRequireApproval(Struct, kw_only=True):
 
 
 class McpListToolsCompleted(Struct, kw_only=True, tag_field="type", tag="mcp_list_tools.completed"):
-    type: ClassVar[Literal["mcp_list_tools.completed"]]
+    type: ClassVar[Literal["mcp_list_tools.completed"]] = "mcp_list_tools.completed"
     event_id: str
     item_id: str
 
 
 class McpListToolsFailed(Struct, kw_only=True, tag_field="type", tag="mcp_list_tools.failed"):
-    type: ClassVar[Literal["mcp_list_tools.failed"]]
+    type: ClassVar[Literal["mcp_list_tools.failed"]] = "mcp_list_tools.failed"
     event_id: str
     item_id: str
 
 
 class McpListToolsInProgress(Struct, kw_only=True, tag_field="type", tag="mcp_list_tools.in_progress"):
-    type: ClassVar[Literal["mcp_list_tools.in_progress"]]
+    type: ClassVar[Literal["mcp_list_tools.in_progress"]] = "mcp_list_tools.in_progress"
     event_id: str
     item_id: str
 
@@ -244,24 +248,24 @@ NoiseReductionType: TypeAlias = Literal["near_field", "far_field"] | str
 
 
 class OutputAudioBufferClear(Struct, kw_only=True, tag_field="type", tag="output_audio_buffer.clear"):
-    type: ClassVar[Literal["output_audio_buffer.clear"]]
+    type: ClassVar[Literal["output_audio_buffer.clear"]] = "output_audio_buffer.clear"
     event_id: str | None | UnsetType = UNSET
 
 
 class OutputAudioBufferCleared(Struct, kw_only=True, tag_field="type", tag="output_audio_buffer.cleared"):
-    type: ClassVar[Literal["output_audio_buffer.cleared"]]
+    type: ClassVar[Literal["output_audio_buffer.cleared"]] = "output_audio_buffer.cleared"
     event_id: str
     response_id: str
 
 
 class OutputAudioBufferStarted(Struct, kw_only=True, tag_field="type", tag="output_audio_buffer.started"):
-    type: ClassVar[Literal["output_audio_buffer.started"]]
+    type: ClassVar[Literal["output_audio_buffer.started"]] = "output_audio_buffer.started"
     event_id: str
     response_id: str
 
 
 class OutputAudioBufferStopped(Struct, kw_only=True, tag_field="type", tag="output_audio_buffer.stopped"):
-    type: ClassVar[Literal["output_audio_buffer.stopped"]]
+    type: ClassVar[Literal["output_audio_buffer.stopped"]] = "output_audio_buffer.stopped"
     event_id: str
     response_id: str
 
@@ -278,17 +282,17 @@ class RateLimitsUpdatedRateLimitsItem(Struct, kw_only=True):
 
 
 class RealtimeAudioFormatsAudioPcm(Struct, kw_only=True, tag_field="type", tag="audio/pcm"):
-    type: ClassVar[Literal["audio/pcm"]]
+    type: ClassVar[Literal["audio/pcm"]] = "audio/pcm"
     rate: Literal[24000] | int | None | UnsetType = UNSET
 
 
 class RealtimeAudioFormatsAudioPcma(Struct, kw_only=True, tag_field="type", tag="audio/pcma"):
-    type: ClassVar[Literal["audio/pcma"]]
+    type: ClassVar[Literal["audio/pcma"]] = "audio/pcma"
     pass
 
 
 class RealtimeAudioFormatsAudioPcmu(Struct, kw_only=True, tag_field="type", tag="audio/pcmu"):
-    type: ClassVar[Literal["audio/pcmu"]]
+    type: ClassVar[Literal["audio/pcmu"]] = "audio/pcmu"
     pass
 
 
@@ -301,7 +305,7 @@ class RealtimeCallRejectRequest(Struct, kw_only=True):
 
 
 class RealtimeConversationItemFunctionCall(Struct, kw_only=True, tag_field="type", tag="function_call"):
-    type: ClassVar[Literal["function_call"]]
+    type: ClassVar[Literal["function_call"]] = "function_call"
     name: str
     arguments: str
     id: str | None | UnsetType = UNSET
@@ -313,7 +317,7 @@ class RealtimeConversationItemFunctionCall(Struct, kw_only=True, tag_field="type
 class RealtimeConversationItemFunctionCallOutput(
     Struct, kw_only=True, tag_field="type", tag="function_call_output"
 ):
-    type: ClassVar[Literal["function_call_output"]]
+    type: ClassVar[Literal["function_call_output"]] = "function_call_output"
     call_id: str
     output: str
     id: str | None | UnsetType = UNSET
@@ -341,14 +345,14 @@ class RealtimeCreateClientSecretRequestExpiresAfter(Struct, kw_only=True):
 
 
 class RealtimeFunctionTool(Struct, kw_only=True, tag_field="type", tag="function"):
-    type: ClassVar[Literal["function"]]
+    type: ClassVar[Literal["function"]] = "function"
     name: str | None | UnsetType = UNSET
     description: str | None | UnsetType = UNSET
     parameters: dict[str, Any] | None | UnsetType = UNSET
 
 
 class RealtimeMCPApprovalRequest(Struct, kw_only=True, tag_field="type", tag="mcp_approval_request"):
-    type: ClassVar[Literal["mcp_approval_request"]]
+    type: ClassVar[Literal["mcp_approval_request"]] = "mcp_approval_request"
     id: str
     server_label: str
     name: str
@@ -356,7 +360,7 @@ class RealtimeMCPApprovalRequest(Struct, kw_only=True, tag_field="type", tag="mc
 
 
 class RealtimeMCPApprovalResponse(Struct, kw_only=True, tag_field="type", tag="mcp_approval_response"):
-    type: ClassVar[Literal["mcp_approval_response"]]
+    type: ClassVar[Literal["mcp_approval_response"]] = "mcp_approval_response"
     id: str
     approval_request_id: str
     approve: bool
@@ -364,26 +368,26 @@ class RealtimeMCPApprovalResponse(Struct, kw_only=True, tag_field="type", tag="m
 
 
 class RealtimeMCPHTTPError(Struct, kw_only=True, tag_field="type", tag="http_error"):
-    type: ClassVar[Literal["http_error"]]
+    type: ClassVar[Literal["http_error"]] = "http_error"
     code: int
     message: str
 
 
 class RealtimeMCPListTools(Struct, kw_only=True, tag_field="type", tag="mcp_list_tools"):
-    type: ClassVar[Literal["mcp_list_tools"]]
+    type: ClassVar[Literal["mcp_list_tools"]] = "mcp_list_tools"
     server_label: str
     tools: list[MCPListToolsTool]
     id: str | None | UnsetType = UNSET
 
 
 class RealtimeMCPProtocolError(Struct, kw_only=True, tag_field="type", tag="protocol_error"):
-    type: ClassVar[Literal["protocol_error"]]
+    type: ClassVar[Literal["protocol_error"]] = "protocol_error"
     code: int
     message: str
 
 
 class RealtimeMCPToolExecutionError(Struct, kw_only=True, tag_field="type", tag="tool_execution_error"):
-    type: ClassVar[Literal["tool_execution_error"]]
+    type: ClassVar[Literal["tool_execution_error"]] = "tool_execution_error"
     message: str
 
 
@@ -596,14 +600,14 @@ class RealtimeTruncationRetentionRatioTokenLimits(Struct, kw_only=True):
 
 
 class RealtimeTurnDetectionSemanticVad(Struct, kw_only=True, tag_field="type", tag="semantic_vad"):
-    type: ClassVar[Literal["semantic_vad"]]
+    type: ClassVar[Literal["semantic_vad"]] = "semantic_vad"
     eagerness: Literal["low", "medium", "high", "auto"] | str | None | UnsetType = UNSET
     create_response: bool | None | UnsetType = UNSET
     interrupt_response: bool | None | UnsetType = UNSET
 
 
 class RealtimeTurnDetectionServerVad(Struct, kw_only=True, tag_field="type", tag="server_vad"):
-    type: ClassVar[Literal["server_vad"]]
+    type: ClassVar[Literal["server_vad"]] = "server_vad"
     threshold: float | None | UnsetType = UNSET
     prefix_padding_ms: int | None | UnsetType = UNSET
     silence_duration_ms: int | None | UnsetType = UNSET
@@ -616,7 +620,7 @@ RealtimeTurnDetectionVariants: TypeAlias = RealtimeTurnDetectionServerVad | Real
 
 
 class ResponseCancel(Struct, kw_only=True, tag_field="type", tag="response.cancel"):
-    type: ClassVar[Literal["response.cancel"]]
+    type: ClassVar[Literal["response.cancel"]] = "response.cancel"
     event_id: str | None | UnsetType = UNSET
     response_id: str | None | UnsetType = UNSET
 
@@ -638,7 +642,9 @@ class ResponseContentPartDonePart(Struct, kw_only=True):
 class ResponseFunctionCallArgumentsDelta(
     Struct, kw_only=True, tag_field="type", tag="response.function_call_arguments.delta"
 ):
-    type: ClassVar[Literal["response.function_call_arguments.delta"]]
+    type: ClassVar[Literal["response.function_call_arguments.delta"]] = (
+        "response.function_call_arguments.delta"
+    )
     event_id: str
     response_id: str
     item_id: str
@@ -651,7 +657,7 @@ class ResponseFunctionCallArgumentsDelta(
 class ResponseFunctionCallArgumentsDone(
     Struct, kw_only=True, tag_field="type", tag="response.function_call_arguments.done"
 ):
-    type: ClassVar[Literal["response.function_call_arguments.done"]]
+    type: ClassVar[Literal["response.function_call_arguments.done"]] = "response.function_call_arguments.done"
     event_id: str
     response_id: str
     item_id: str
@@ -664,7 +670,7 @@ class ResponseFunctionCallArgumentsDone(
 class ResponseMcpCallArgumentsDelta(
     Struct, kw_only=True, tag_field="type", tag="response.mcp_call_arguments.delta"
 ):
-    type: ClassVar[Literal["response.mcp_call_arguments.delta"]]
+    type: ClassVar[Literal["response.mcp_call_arguments.delta"]] = "response.mcp_call_arguments.delta"
     event_id: str
     response_id: str
     item_id: str
@@ -676,7 +682,7 @@ class ResponseMcpCallArgumentsDelta(
 class ResponseMcpCallArgumentsDone(
     Struct, kw_only=True, tag_field="type", tag="response.mcp_call_arguments.done"
 ):
-    type: ClassVar[Literal["response.mcp_call_arguments.done"]]
+    type: ClassVar[Literal["response.mcp_call_arguments.done"]] = "response.mcp_call_arguments.done"
     event_id: str
     response_id: str
     item_id: str
@@ -685,28 +691,28 @@ class ResponseMcpCallArgumentsDone(
 
 
 class ResponseMcpCallCompleted(Struct, kw_only=True, tag_field="type", tag="response.mcp_call.completed"):
-    type: ClassVar[Literal["response.mcp_call.completed"]]
+    type: ClassVar[Literal["response.mcp_call.completed"]] = "response.mcp_call.completed"
     event_id: str
     output_index: int
     item_id: str
 
 
 class ResponseMcpCallFailed(Struct, kw_only=True, tag_field="type", tag="response.mcp_call.failed"):
-    type: ClassVar[Literal["response.mcp_call.failed"]]
+    type: ClassVar[Literal["response.mcp_call.failed"]] = "response.mcp_call.failed"
     event_id: str
     output_index: int
     item_id: str
 
 
 class ResponseMcpCallInProgress(Struct, kw_only=True, tag_field="type", tag="response.mcp_call.in_progress"):
-    type: ClassVar[Literal["response.mcp_call.in_progress"]]
+    type: ClassVar[Literal["response.mcp_call.in_progress"]] = "response.mcp_call.in_progress"
     event_id: str
     output_index: int
     item_id: str
 
 
 class ResponseOutputAudioDelta(Struct, kw_only=True, tag_field="type", tag="response.output_audio.delta"):
-    type: ClassVar[Literal["response.output_audio.delta"]]
+    type: ClassVar[Literal["response.output_audio.delta"]] = "response.output_audio.delta"
     event_id: str
     response_id: str
     item_id: str
@@ -716,7 +722,7 @@ class ResponseOutputAudioDelta(Struct, kw_only=True, tag_field="type", tag="resp
 
 
 class ResponseOutputAudioDone(Struct, kw_only=True, tag_field="type", tag="response.output_audio.done"):
-    type: ClassVar[Literal["response.output_audio.done"]]
+    type: ClassVar[Literal["response.output_audio.done"]] = "response.output_audio.done"
     event_id: str
     response_id: str
     item_id: str
@@ -727,7 +733,9 @@ class ResponseOutputAudioDone(Struct, kw_only=True, tag_field="type", tag="respo
 class ResponseOutputAudioTranscriptDelta(
     Struct, kw_only=True, tag_field="type", tag="response.output_audio_transcript.delta"
 ):
-    type: ClassVar[Literal["response.output_audio_transcript.delta"]]
+    type: ClassVar[Literal["response.output_audio_transcript.delta"]] = (
+        "response.output_audio_transcript.delta"
+    )
     event_id: str
     response_id: str
     item_id: str
@@ -740,7 +748,7 @@ class ResponseOutputAudioTranscriptDelta(
 class ResponseOutputAudioTranscriptDone(
     Struct, kw_only=True, tag_field="type", tag="response.output_audio_transcript.done"
 ):
-    type: ClassVar[Literal["response.output_audio_transcript.done"]]
+    type: ClassVar[Literal["response.output_audio_transcript.done"]] = "response.output_audio_transcript.done"
     event_id: str
     response_id: str
     item_id: str
@@ -750,7 +758,7 @@ class ResponseOutputAudioTranscriptDone(
 
 
 class ResponseOutputTextDelta(Struct, kw_only=True, tag_field="type", tag="response.output_text.delta"):
-    type: ClassVar[Literal["response.output_text.delta"]]
+    type: ClassVar[Literal["response.output_text.delta"]] = "response.output_text.delta"
     event_id: str
     response_id: str
     item_id: str
@@ -761,7 +769,7 @@ class ResponseOutputTextDelta(Struct, kw_only=True, tag_field="type", tag="respo
 
 
 class ResponseOutputTextDone(Struct, kw_only=True, tag_field="type", tag="response.output_text.done"):
-    type: ClassVar[Literal["response.output_text.done"]]
+    type: ClassVar[Literal["response.output_text.done"]] = "response.output_text.done"
     event_id: str
     response_id: str
     item_id: str
@@ -771,12 +779,12 @@ class ResponseOutputTextDone(Struct, kw_only=True, tag_field="type", tag="respon
 
 
 class ToolChoiceFunction(Struct, kw_only=True, tag_field="type", tag="function"):
-    type: ClassVar[Literal["function"]]
+    type: ClassVar[Literal["function"]] = "function"
     name: str
 
 
 class ToolChoiceMCP(Struct, kw_only=True, tag_field="type", tag="mcp"):
-    type: ClassVar[Literal["mcp"]]
+    type: ClassVar[Literal["mcp"]] = "mcp"
     server_label: str
     name: str | None | UnsetType = UNSET
 
@@ -788,7 +796,7 @@ ToolChoiceVariants: TypeAlias = ToolChoiceFunction | ToolChoiceMCP
 
 
 class TranscriptTextUsageDuration(Struct, kw_only=True, tag_field="type", tag="duration"):
-    type: ClassVar[Literal["duration"]]
+    type: ClassVar[Literal["duration"]] = "duration"
     seconds: float
 
 
@@ -802,19 +810,19 @@ class TranscriptionLanguage(Struct, kw_only=True):
 
 
 class TranslationSessionClose(Struct, kw_only=True, tag_field="type", tag="session.close"):
-    type: ClassVar[Literal["session.close"]]
+    type: ClassVar[Literal["session.close"]] = "session.close"
     event_id: str | None | UnsetType = UNSET
 
 
 class TranslationSessionClosed(Struct, kw_only=True, tag_field="type", tag="session.closed"):
-    type: ClassVar[Literal["session.closed"]]
+    type: ClassVar[Literal["session.closed"]] = "session.closed"
     event_id: str
 
 
 class TranslationSessionInputAudioBufferAppend(
     Struct, kw_only=True, tag_field="type", tag="session.input_audio_buffer.append"
 ):
-    type: ClassVar[Literal["session.input_audio_buffer.append"]]
+    type: ClassVar[Literal["session.input_audio_buffer.append"]] = "session.input_audio_buffer.append"
     audio: bytes
     event_id: str | None | UnsetType = UNSET
 
@@ -822,7 +830,7 @@ class TranslationSessionInputAudioBufferAppend(
 class TranslationSessionInputTranscriptDelta(
     Struct, kw_only=True, tag_field="type", tag="session.input_transcript.delta"
 ):
-    type: ClassVar[Literal["session.input_transcript.delta"]]
+    type: ClassVar[Literal["session.input_transcript.delta"]] = "session.input_transcript.delta"
     event_id: str
     delta: str
     elapsed_ms: int | None | UnsetType = UNSET
@@ -831,7 +839,7 @@ class TranslationSessionInputTranscriptDelta(
 class TranslationSessionOutputAudioDelta(
     Struct, kw_only=True, tag_field="type", tag="session.output_audio.delta"
 ):
-    type: ClassVar[Literal["session.output_audio.delta"]]
+    type: ClassVar[Literal["session.output_audio.delta"]] = "session.output_audio.delta"
     event_id: str
     delta: bytes
     sample_rate: int | None | UnsetType = UNSET
@@ -843,7 +851,7 @@ class TranslationSessionOutputAudioDelta(
 class TranslationSessionOutputTranscriptDelta(
     Struct, kw_only=True, tag_field="type", tag="session.output_transcript.delta"
 ):
-    type: ClassVar[Literal["session.output_transcript.delta"]]
+    type: ClassVar[Literal["session.output_transcript.delta"]] = "session.output_transcript.delta"
     event_id: str
     delta: str
     elapsed_ms: int | None | UnsetType = UNSET
@@ -864,7 +872,7 @@ class WebhookRealtimeCallIncomingDataSipHeadersItem(Struct, kw_only=True):
 
 
 class ConversationCreated(Struct, kw_only=True, tag_field="type", tag="conversation.created"):
-    type: ClassVar[Literal["conversation.created"]]
+    type: ClassVar[Literal["conversation.created"]] = "conversation.created"
     event_id: str
     conversation: ConversationCreatedConversation
 
@@ -872,7 +880,9 @@ class ConversationCreated(Struct, kw_only=True, tag_field="type", tag="conversat
 class ConversationItemInputAudioTranscriptionDelta(
     Struct, kw_only=True, tag_field="type", tag="conversation.item.input_audio_transcription.delta"
 ):
-    type: ClassVar[Literal["conversation.item.input_audio_transcription.delta"]]
+    type: ClassVar[Literal["conversation.item.input_audio_transcription.delta"]] = (
+        "conversation.item.input_audio_transcription.delta"
+    )
     event_id: str
     item_id: str
     content_index: int | None | UnsetType = UNSET
@@ -884,7 +894,9 @@ class ConversationItemInputAudioTranscriptionDelta(
 class ConversationItemInputAudioTranscriptionFailed(
     Struct, kw_only=True, tag_field="type", tag="conversation.item.input_audio_transcription.failed"
 ):
-    type: ClassVar[Literal["conversation.item.input_audio_transcription.failed"]]
+    type: ClassVar[Literal["conversation.item.input_audio_transcription.failed"]] = (
+        "conversation.item.input_audio_transcription.failed"
+    )
     event_id: str
     item_id: str
     content_index: int
@@ -892,13 +904,13 @@ class ConversationItemInputAudioTranscriptionFailed(
 
 
 class Error(Struct, kw_only=True, tag_field="type", tag="error"):
-    type: ClassVar[Literal["error"]]
+    type: ClassVar[Literal["error"]] = "error"
     event_id: str
     error: ErrorError
 
 
 class InputFileContent(Struct, kw_only=True, tag_field="type", tag="input_file"):
-    type: ClassVar[Literal["input_file"]]
+    type: ClassVar[Literal["input_file"]] = "input_file"
     file_id: str | None | UnsetType = UNSET
     filename: str | None | UnsetType = UNSET
     file_data: str | None | UnsetType = UNSET
@@ -908,7 +920,7 @@ class InputFileContent(Struct, kw_only=True, tag_field="type", tag="input_file")
 
 
 class InputImageContent(Struct, kw_only=True, tag_field="type", tag="input_image"):
-    type: ClassVar[Literal["input_image"]]
+    type: ClassVar[Literal["input_image"]] = "input_image"
     detail: ImageDetail
     image_url: str | None | UnsetType = UNSET
     file_id: str | None | UnsetType = UNSET
@@ -916,7 +928,7 @@ class InputImageContent(Struct, kw_only=True, tag_field="type", tag="input_image
 
 
 class InputTextContent(Struct, kw_only=True, tag_field="type", tag="input_text"):
-    type: ClassVar[Literal["input_text"]]
+    type: ClassVar[Literal["input_text"]] = "input_text"
     text: str
     prompt_cache_breakpoint: PromptCacheBreakpointConfig | None | UnsetType = UNSET
 
@@ -925,7 +937,7 @@ InputVariants: TypeAlias = InputTextContent | InputImageContent | InputFileConte
 
 
 class MCPTool(Struct, kw_only=True, tag_field="type", tag="mcp"):
-    type: ClassVar[Literal["mcp"]]
+    type: ClassVar[Literal["mcp"]] = "mcp"
     server_label: str
     server_url: str | None | UnsetType = UNSET
     connector_id: (
@@ -954,7 +966,7 @@ class MCPTool(Struct, kw_only=True, tag_field="type", tag="mcp"):
 
 
 class RateLimitsUpdated(Struct, kw_only=True, tag_field="type", tag="rate_limits.updated"):
-    type: ClassVar[Literal["rate_limits.updated"]]
+    type: ClassVar[Literal["rate_limits.updated"]] = "rate_limits.updated"
     event_id: str
     rate_limits: list[RateLimitsUpdatedRateLimitsItem]
 
@@ -965,7 +977,7 @@ RealtimeAudioFormats: TypeAlias = (
 
 
 class RealtimeConversationItemMessage(Struct, kw_only=True, tag_field="type", tag="message"):
-    type: ClassVar[Literal["message"]]
+    type: ClassVar[Literal["message"]] = "message"
     role: Literal["system", "user", "assistant"] | str
     content: list[RealtimeConversationItemMessageContentItem]
     id: str | None | UnsetType = UNSET
@@ -975,7 +987,7 @@ class RealtimeConversationItemMessage(Struct, kw_only=True, tag_field="type", ta
 
 
 class RealtimeMCPToolCall(Struct, kw_only=True, tag_field="type", tag="mcp_call"):
-    type: ClassVar[Literal["mcp_call"]]
+    type: ClassVar[Literal["mcp_call"]] = "mcp_call"
     id: str
     server_label: str
     name: str
@@ -1127,7 +1139,7 @@ RealtimeTurnDetection: TypeAlias = RealtimeTurnDetectionVariants | None
 
 
 class ResponseContentPartAdded(Struct, kw_only=True, tag_field="type", tag="response.content_part.added"):
-    type: ClassVar[Literal["response.content_part.added"]]
+    type: ClassVar[Literal["response.content_part.added"]] = "response.content_part.added"
     event_id: str
     response_id: str
     item_id: str
@@ -1137,7 +1149,7 @@ class ResponseContentPartAdded(Struct, kw_only=True, tag_field="type", tag="resp
 
 
 class ResponseContentPartDone(Struct, kw_only=True, tag_field="type", tag="response.content_part.done"):
-    type: ClassVar[Literal["response.content_part.done"]]
+    type: ClassVar[Literal["response.content_part.done"]] = "response.content_part.done"
     event_id: str
     response_id: str
     item_id: str
@@ -1150,7 +1162,7 @@ ResponsePromptVariables: TypeAlias = dict[str, str | InputVariants] | None
 
 
 class TranscriptTextUsageTokens(Struct, kw_only=True, tag_field="type", tag="tokens"):
-    type: ClassVar[Literal["tokens"]]
+    type: ClassVar[Literal["tokens"]] = "tokens"
     input_tokens: int
     output_tokens: int
     total_tokens: int
@@ -1172,7 +1184,9 @@ class WebhookRealtimeCallIncomingData(Struct, kw_only=True):
 class ConversationItemInputAudioTranscriptionCompleted(
     Struct, kw_only=True, tag_field="type", tag="conversation.item.input_audio_transcription.completed"
 ):
-    type: ClassVar[Literal["conversation.item.input_audio_transcription.completed"]]
+    type: ClassVar[Literal["conversation.item.input_audio_transcription.completed"]] = (
+        "conversation.item.input_audio_transcription.completed"
+    )
     event_id: str
     item_id: str
     content_index: int
@@ -1294,7 +1308,7 @@ RealtimeTruncation: TypeAlias = Literal["auto", "disabled"] | str | RealtimeTrun
 
 
 class ResponseOutputItemAdded(Struct, kw_only=True, tag_field="type", tag="response.output_item.added"):
-    type: ClassVar[Literal["response.output_item.added"]]
+    type: ClassVar[Literal["response.output_item.added"]] = "response.output_item.added"
     event_id: str
     response_id: str
     output_index: int
@@ -1302,7 +1316,7 @@ class ResponseOutputItemAdded(Struct, kw_only=True, tag_field="type", tag="respo
 
 
 class ResponseOutputItemDone(Struct, kw_only=True, tag_field="type", tag="response.output_item.done"):
-    type: ClassVar[Literal["response.output_item.done"]]
+    type: ClassVar[Literal["response.output_item.done"]] = "response.output_item.done"
     event_id: str
     response_id: str
     output_index: int
@@ -1318,35 +1332,35 @@ class WebhookRealtimeCallIncoming(Struct, kw_only=True):
 
 
 class ConversationItemAdded(Struct, kw_only=True, tag_field="type", tag="conversation.item.added"):
-    type: ClassVar[Literal["conversation.item.added"]]
+    type: ClassVar[Literal["conversation.item.added"]] = "conversation.item.added"
     event_id: str
     item: RealtimeConversationItem
     previous_item_id: str | None | UnsetType = UNSET
 
 
 class ConversationItemCreate(Struct, kw_only=True, tag_field="type", tag="conversation.item.create"):
-    type: ClassVar[Literal["conversation.item.create"]]
+    type: ClassVar[Literal["conversation.item.create"]] = "conversation.item.create"
     item: RealtimeConversationItem
     event_id: str | None | UnsetType = UNSET
     previous_item_id: str | None | UnsetType = UNSET
 
 
 class ConversationItemCreated(Struct, kw_only=True, tag_field="type", tag="conversation.item.created"):
-    type: ClassVar[Literal["conversation.item.created"]]
+    type: ClassVar[Literal["conversation.item.created"]] = "conversation.item.created"
     event_id: str
     item: RealtimeConversationItem
     previous_item_id: str | None | UnsetType = UNSET
 
 
 class ConversationItemDone(Struct, kw_only=True, tag_field="type", tag="conversation.item.done"):
-    type: ClassVar[Literal["conversation.item.done"]]
+    type: ClassVar[Literal["conversation.item.done"]] = "conversation.item.done"
     event_id: str
     item: RealtimeConversationItem
     previous_item_id: str | None | UnsetType = UNSET
 
 
 class ConversationItemRetrieved(Struct, kw_only=True, tag_field="type", tag="conversation.item.retrieved"):
-    type: ClassVar[Literal["conversation.item.retrieved"]]
+    type: ClassVar[Literal["conversation.item.retrieved"]] = "conversation.item.retrieved"
     event_id: str
     item: RealtimeConversationItem
 
@@ -1445,7 +1459,7 @@ class RealtimeTranscriptionSessionCreateRequestGAAudio(Struct, kw_only=True):
 class RealtimeTranscriptionSessionCreateResponseGA(
     Struct, kw_only=True, tag_field="type", tag="transcription"
 ):
-    type: ClassVar[Literal["transcription"]]
+    type: ClassVar[Literal["transcription"]] = "transcription"
     id: str
     object: str
     expires_at: int | None | UnsetType = UNSET
@@ -1471,31 +1485,31 @@ class RealtimeTranslationSessionUpdateRequest(Struct, kw_only=True):
 
 
 class ResponseCreated(Struct, kw_only=True, tag_field="type", tag="response.created"):
-    type: ClassVar[Literal["response.created"]]
+    type: ClassVar[Literal["response.created"]] = "response.created"
     event_id: str
     response: RealtimeResponse
 
 
 class ResponseDone(Struct, kw_only=True, tag_field="type", tag="response.done"):
-    type: ClassVar[Literal["response.done"]]
+    type: ClassVar[Literal["response.done"]] = "response.done"
     event_id: str
     response: RealtimeResponse
 
 
 class TranslationSessionCreated(Struct, kw_only=True, tag_field="type", tag="session.created"):
-    type: ClassVar[Literal["session.created"]]
+    type: ClassVar[Literal["session.created"]] = "session.created"
     event_id: str
     session: RealtimeTranslationSession
 
 
 class TranslationSessionUpdate(Struct, kw_only=True, tag_field="type", tag="session.update"):
-    type: ClassVar[Literal["session.update"]]
+    type: ClassVar[Literal["session.update"]] = "session.update"
     session: RealtimeTranslationSessionUpdateRequest
     event_id: str | None | UnsetType = UNSET
 
 
 class TranslationSessionUpdated(Struct, kw_only=True, tag_field="type", tag="session.updated"):
-    type: ClassVar[Literal["session.updated"]]
+    type: ClassVar[Literal["session.updated"]] = "session.updated"
     event_id: str
     session: RealtimeTranslationSession
 
@@ -1519,7 +1533,7 @@ class RealtimeResponseCreateParams(Struct, kw_only=True):
 
 
 class RealtimeSessionCreateRequestGA(Struct, kw_only=True, tag_field="type", tag="realtime"):
-    type: ClassVar[Literal["realtime"]]
+    type: ClassVar[Literal["realtime"]] = "realtime"
     output_modalities: list[Literal["text", "audio"]] | None | UnsetType = UNSET
     model: (
         Literal[
@@ -1561,7 +1575,7 @@ class RealtimeSessionCreateRequestGA(Struct, kw_only=True, tag_field="type", tag
 
 
 class RealtimeSessionCreateResponseGA(Struct, kw_only=True, tag_field="type", tag="realtime"):
-    type: ClassVar[Literal["realtime"]]
+    type: ClassVar[Literal["realtime"]] = "realtime"
     id: str
     object: Literal["realtime.session"] | str | UnsetType = "realtime.session"
     expires_at: int | None | UnsetType = UNSET
@@ -1651,7 +1665,7 @@ class RealtimeSessionCreateResponseGAConfirmed(Struct, kw_only=True):
 class RealtimeTranscriptionSessionCreateRequestGA(
     Struct, kw_only=True, tag_field="type", tag="transcription"
 ):
-    type: ClassVar[Literal["transcription"]]
+    type: ClassVar[Literal["transcription"]] = "transcription"
     audio: RealtimeTranscriptionSessionCreateRequestGAAudio | None | UnsetType = UNSET
     include: list[Literal["item.input_audio_transcription.logprobs"]] | None | UnsetType = UNSET
 
@@ -1671,25 +1685,25 @@ RealtimeVariants: TypeAlias = RealtimeSessionCreateRequestGA | RealtimeTranscrip
 
 
 class ResponseCreate(Struct, kw_only=True, tag_field="type", tag="response.create"):
-    type: ClassVar[Literal["response.create"]]
+    type: ClassVar[Literal["response.create"]] = "response.create"
     event_id: str | None | UnsetType = UNSET
     response: RealtimeResponseCreateParams | None | UnsetType = UNSET
 
 
 class SessionCreated(Struct, kw_only=True, tag_field="type", tag="session.created"):
-    type: ClassVar[Literal["session.created"]]
+    type: ClassVar[Literal["session.created"]] = "session.created"
     event_id: str
     session: RealtimeSessionCreateResponseGA | RealtimeTranscriptionSessionCreateResponseGA
 
 
 class SessionUpdate(Struct, kw_only=True, tag_field="type", tag="session.update"):
-    type: ClassVar[Literal["session.update"]]
+    type: ClassVar[Literal["session.update"]] = "session.update"
     session: RealtimeSessionCreateRequestGA | RealtimeTranscriptionSessionCreateRequestGA
     event_id: str | None | UnsetType = UNSET
 
 
 class SessionUpdated(Struct, kw_only=True, tag_field="type", tag="session.updated"):
-    type: ClassVar[Literal["session.updated"]]
+    type: ClassVar[Literal["session.updated"]] = "session.updated"
     event_id: str
     session: RealtimeSessionCreateResponseGA | RealtimeTranscriptionSessionCreateResponseGA
 

@@ -22,7 +22,7 @@ through the ``settled`` callable it was given, whether a ticket was already sett
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -72,6 +72,8 @@ class RequestBook(Generic[T]):
     def __init__(self, settled: Callable[[T], bool]) -> None:
         self._settled = settled
         self._by_type: dict[str, list[Pending[T]]] = {}
+        self.types_awaited: Mapping[str, object] = self._by_type
+        """The event types some request waits for (a live view: ``kind in types_awaited``)."""
         self._by_event_id: dict[str, Pending[T]] = {}
 
     def __contains__(self, kind: str) -> bool:

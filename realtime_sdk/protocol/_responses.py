@@ -122,13 +122,16 @@ class ResponseBook:
             return self._created(event)
         if isinstance(event, ResponseDone):
             return self._ended(event)
-        if self._bound:
-            rid = getattr(event, "response_id", None)
-            if isinstance(rid, str):
-                key = self._bound.get(rid)
-                if key is not None:
-                    return Routed(key)
-        return None
+        key = self.key_for(event)
+        return None if key is None else Routed(key)
+
+    def key_for(self, event: AnyServerEvent) -> str | None:
+        """The key of the started response ``event`` names by ``response_id``, if any (what ``receive``
+        routes an event other than ``response.created`` / ``response.done`` to)."""
+        if not self._bound:
+            return None
+        rid = getattr(event, "response_id", None)
+        return self._bound.get(rid) if isinstance(rid, str) else None
 
     def _created(self, event: ResponseCreated) -> Started | Routed | None:
         response = event.response

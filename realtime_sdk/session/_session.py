@@ -51,6 +51,7 @@ from msgspec import UNSET
 
 from .. import _config
 from .._generated import (
+    SERVER_EVENT_TYPES,
     ConversationItemAdded,
     ConversationItemCreate,
     ConversationItemCreated,
@@ -345,6 +346,7 @@ class RealtimeSession:
             send_timeout=send_timeout,
             sent=self.conversation.sent,  # keeps the images of new items for a reconnect's restore
             dispatch=self._dispatch,
+            dispatch_nowait=self._dispatch_nowait,
             ended=self._reader_ended,
         )
         self._events: EventStream[SessionEvent] = EventStream(max_queued_events, name="session events")
@@ -423,7 +425,8 @@ class RealtimeSession:
         )
         self._tools.on_change = self._link.poke
         self._observers.add(self._tools.observe, ToolBatches.WANTS)
-        self._observers.add(self._link.observe)  # every event may end a wait for a quiet moment
+        # Any event but a delta may end a wait for a quiet moment (a delta only comes while responding).
+        self._observers.add(self._link.observe, _NOT_DELTAS)
         self._history = list(history or ())
         check_item_images(self._history)
         self._video = VideoInput(
@@ -439,6 +442,11 @@ class RealtimeSession:
         self._observers.add(self._approvals.observe, ApprovalBook.WANTS)
         if len(registry):
             self._initial = _with_tools(self._initial, registry)
+        self._waiting_for = self._wire.waiters.types_awaited
+        self._slow_kinds: frozenset[str] = (
+            _SLOW_KINDS | AudioIO.WANTS | frozenset(ToolBatches.WANTS) | frozenset(ApprovalBook.WANTS)
+        )
+        """Event types with a step that may await (or touches the tool runner): ``_dispatch`` only."""
 
     def __repr__(self) -> str:
         state = "closed" if self._wire.closed else ("open" if self._wire.ws is not None else "new")
@@ -1078,6 +1086,51 @@ class RealtimeSession:
         await self._wire.open()
         self._responses.heard = asyncio.get_running_loop().time()
 
+    def _dispatch_nowait(self, event: AnyServerEvent) -> bool:
+        """``_dispatch`` without a coroutine, for the events that need no step that may wait (most of a
+        response's events: text, transcript and argument deltas, parts, items).  ``False``: nothing was
+        done, ``await _dispatch(event)``.
+
+        Every condition that could make a step wait or differ is read first, then the same steps as
+        ``_dispatch`` run in its order: observers, the event's response handle, handlers, the session
+        stream.  The others cannot apply: no request waits for the type, no echo or hidden greeting has
+        it (items and sessions go the slow way), no audio or tool step reads it, no notice is pending.
+        """
+        if (
+            type(event) not in _FAST_CLASSES  # unknown or salvaged events and the slow kinds go the slow way
+            or (kind := event.type) in self._slow_kinds
+            or kind in self._waiting_for
+            or self._tools.has_notices
+            or not self._events.has_room
+            or log.isEnabledFor(logging.DEBUG)
+        ):
+            return False
+        desk = self._responses
+        key = desk.book.key_for(event)
+        handle = None
+        if key is not None:
+            handle = desk.handles.get(key)
+            if handle is not None and not handle._events.has_room:
+                return False
+        for observer in self._observers.of(kind):
+            try:
+                observer(event)
+            except Exception:
+                _fault(observer, event)
+        if key is not None:
+            try:
+                desk.heard = self._wire.loop_time()
+                if handle is not None:
+                    handle._feed_nowait(event)  # room checked above; only the reader adds to it
+            except Exception:
+                _fault(desk.route, event)
+        try:
+            self._handlers.dispatch(kind, event)
+        except Exception:
+            _fault(self._handlers.dispatch, event)
+        self._events.put_nowait(event)  # room checked above; only the reader adds server events
+        return True
+
     async def _dispatch(self, event: AnyServerEvent) -> None:
         """One server event, in this order: echoes hidden, observers, audio, request waiters, the server
         session, greetings hidden while restoring, the event's response, handlers, the session stream, the
@@ -1118,7 +1171,7 @@ class RealtimeSession:
                 waiters.resolve(kind, typed)
             except Exception:
                 _fault(waiters.resolve, event)
-        if isinstance(typed, SessionCreated | SessionUpdated):
+        if isinstance(typed, _SESSION_EVENTS):
             self.server_session = typed.session
         if self._link.hides(typed):
             return  # the new connection's greeting and configuration, while restoring
@@ -1221,6 +1274,23 @@ def _with_tools(
     given = properties.tools if isinstance(properties.tools, list) else []
     kept = [t for t in given if getattr(t, "name", None) not in names]
     return msgspec.structs.replace(properties, tools=[*kept, *registry.definitions()])
+
+
+_SESSION_EVENTS = (SessionCreated, SessionUpdated)
+_NOT_DELTAS = frozenset(kind for kind in SERVER_EVENT_TYPES if not kind.endswith(".delta"))
+_SLOW_KINDS = frozenset(
+    {
+        "error",  # a request's refusal: claimed before the app sees it
+        "session.created",  # the server session; hidden while restoring
+        "session.updated",
+        "conversation.item.added",  # a restored item's echo
+        "conversation.item.created",
+        "conversation.item.done",
+        "response.created",  # a handle announced, or a response ended: the desk awaits
+        "response.done",
+    }
+)
+_FAST_CLASSES = frozenset(cls for kind, cls in SERVER_EVENT_TYPES.items() if kind not in _SLOW_KINDS)
 
 
 def _guarded(step: Callable[..., Any], *args: Any) -> Any:

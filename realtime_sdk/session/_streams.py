@@ -133,7 +133,8 @@ class EventStream(Generic[T]):
                 raise StopAsyncIteration
             await self._wait()
         item = self._buf.popleft()
-        self._notify()
+        if self._waiting:
+            self._notify()  # a producer waiting for room
         if isinstance(item, _Gap):
             raise EventsDroppedError(item.count)
         return item

@@ -250,6 +250,9 @@ class _Edge(RealtimeSession):
         await super().append_audio(audio)
         self._tape.appended(audio, audio_bytes_per_ms(self._audio_io.input_format()))
 
+    def _dispatch_nowait(self, event: AnyServerEvent) -> bool:
+        return False  # every event also goes to the transcript book, after the session's steps
+
     async def _dispatch(self, event: AnyServerEvent) -> None:
         if isinstance(event, InputAudioBufferCommitted) and self._recovery_commits:
             self._transcript_book.alias(event.item_id, self._recovery_commits.popleft())

@@ -40,6 +40,7 @@ class Waiter(Pending["asyncio.Future[Any]"]):
 class Waiters:
     def __init__(self) -> None:
         self._book: RequestBook[asyncio.Future[Any]] = RequestBook(_done)
+        self.types_awaited = self._book.types_awaited
 
     def __contains__(self, kind: str) -> bool:
         return kind in self._book

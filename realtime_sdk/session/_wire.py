@@ -102,6 +102,7 @@ class Wire:
         send_timeout: float | None,
         sent: Callable[[ClientEvent], None],
         dispatch: Callable[[AnyServerEvent], Awaitable[None]],
+        dispatch_nowait: Callable[[AnyServerEvent], bool] = lambda event: False,
         ended: Callable[[ConnectionClosed], None],
     ) -> None:
         self.endpoint = endpoint
@@ -112,6 +113,7 @@ class Wire:
         self.send_timeout = send_timeout
         self._sent = sent
         self._dispatch = dispatch
+        self._dispatch_nowait = dispatch_nowait
         self._ended = ended
         self.http = http
         """The HTTP session the websockets are opened on (``connect`` makes one when none was given)."""
@@ -126,6 +128,8 @@ class Wire:
         self.waiters = Waiters()
         self._ids = itertools.count(1)
         self._id_prefix = f"sdk_{secrets.token_hex(4)}_"
+        self.loop_time: Callable[[], float] = lambda: asyncio.get_running_loop().time()
+        """The event loop's clock (bound to the loop once a connection is open)."""
 
     # -- the connection ---------------------------------------------------------------------------------
 
@@ -138,6 +142,7 @@ class Wire:
         what makes it ready (``connect``).
         """
         assert self.http is not None
+        self.loop_time = asyncio.get_running_loop().time
         self.ws = await open_websocket(
             self.http,
             self.endpoint,
@@ -172,7 +177,8 @@ class Wire:
                         log.warning("ignoring a frame from the server: %s", exc)
                         continue
                     try:
-                        await self._dispatch(event)
+                        if not self._dispatch_nowait(event):
+                            await self._dispatch(event)
                     except Exception:  # the last net: nothing an event does may end the reader
                         log.exception("internal error while dispatching %s", event.type)
                 elif msg.type is aiohttp.WSMsgType.CLOSE:
