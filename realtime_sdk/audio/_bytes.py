@@ -141,6 +141,8 @@ class Chunker:
 
     def push(self, data: bytes | bytearray | memoryview) -> list[bytes]:
         """Add bytes; return every chunk that is now complete (possibly none)."""
+        if not self._buffer and len(data) == self._size and type(data) is bytes:
+            return [data]  # exactly one chunk, nothing held: no copy
         self._buffer += data
         size = self._size
         whole = len(self._buffer) - len(self._buffer) % size

@@ -99,7 +99,8 @@ class TranscriptsMixin(ConversationStore):
             return
         if part.type is None:
             part.type = "output_text"
-        append(part, "text", as_str(event.delta) or "")
+        delta = event.delta
+        append(part, "text", delta if type(delta) is str else "")
         if response is not None and response.first_text_at is None:
             response.first_text_at = now
 

@@ -92,7 +92,9 @@ class AudioIO:
         self.hooks = hooks
         self.interruption = Interruption(hooks.conversation)
         """The interruption decisions (``protocol/_interruption.py``); this object does their I/O."""
-        self.sender = AudioSender(self._append, self.input_format, chunk_ms=chunk_ms, paused=start_paused)
+        self.sender = AudioSender(
+            hooks.append_audio, self.input_format, chunk_ms=chunk_ms, paused=start_paused
+        )
         self._streams: weakref.WeakSet[OutputAudioStream] = weakref.WeakSet()
         # What the reader walks on every audio delta: iterating a WeakSet costs ~1.5 µs, a tuple of
         # weak references a tenth of that.  Rebuilt when a stream is added or closed; a stream collected
@@ -101,6 +103,7 @@ class AudioIO:
         self._trackers: weakref.WeakSet[PlaybackTracker] = weakref.WeakSet()
         self._callbacks: list[InterruptCallback] = []
         self._formats: dict[str, AudioFormat] = {}
+        self._input_format: tuple[object, AudioFormat] | None = None
         self._closed: BaseException | None = None
 
     # -- formats -----------------------------------------------------------------------------------
@@ -111,7 +114,13 @@ class AudioIO:
 
     def input_format(self) -> AudioFormat:
         """The session's input format as the server last confirmed it (``audio/pcm`` before that)."""
-        return _format_of(self._audio_config("input")) or "audio/pcm"
+        server = self.hooks.server_session()
+        known = self._input_format
+        if known is not None and known[0] is server:
+            return known[1]  # read on every send_audio: once per server session object
+        fmt = _format_of(self._audio_config("input")) or "audio/pcm"
+        self._input_format = (server, fmt)
+        return fmt
 
     def output_format(self, response_id: str | None = None) -> AudioFormat:
         if response_id is not None and response_id in self._formats:
@@ -120,15 +129,13 @@ class AudioIO:
 
     # -- sending -----------------------------------------------------------------------------------
 
-    async def _append(self, chunk: bytes) -> None:
-        await self.hooks.append_audio(chunk)
-
-    async def send(
+    def send(
         self, samples: AudioChunk, sample_rate: int, channels: int, encoding: Encoding | None
-    ) -> None:
+    ) -> Awaitable[None]:
+        """The sender's ``send`` (returned, not awaited here: one coroutine less per chunk)."""
         if self.hooks.server_session() is None:
             raise ConnectionClosed(None, "not connected")
-        await self.sender.send(samples, sample_rate, channels, encoding)
+        return self.sender.send(samples, sample_rate, channels, encoding)
 
     # -- receiving ---------------------------------------------------------------------------------
 
@@ -179,18 +186,20 @@ class AudioIO:
     )
     """The event types ``on_event`` reads: the streams' and the interruption core's."""
 
+    def on_audio_delta(self, event: ResponseOutputAudioDelta) -> None:
+        """``on_event`` for an audio delta (no waiting: the reader calls it without a coroutine)."""
+        if not event.delta or not self._stream_refs or self.interruption.drops_audio_of(event.response_id):
+            return
+        wire = self.output_format(event.response_id)
+        for ref in self._stream_refs:
+            stream = ref()
+            if stream is not None:
+                stream._audio(event.response_id, event.item_id, event.content_index, wire, event.delta)
+
     async def on_event(self, event: AnyServerEvent) -> None:
         """Called by the reader for the ``WANTS`` events, after the conversation has applied them."""
         if isinstance(event, ResponseOutputAudioDelta):
-            if not event.delta or self.interruption.drops_audio_of(event.response_id):
-                return
-            if not self._stream_refs:
-                return
-            wire = self.output_format(event.response_id)
-            for ref in self._stream_refs:
-                stream = ref()
-                if stream is not None:
-                    stream._audio(event.response_id, event.item_id, event.content_index, wire, event.delta)
+            self.on_audio_delta(event)
             return
         if isinstance(event, ResponseOutputAudioDone):
             for stream in list(self._streams):

@@ -81,7 +81,11 @@ class AudioSender:
         async with self._lock:
             old_key, stray = self._key, self._pending()
             carried, converter = self._converter_for(sample_rate, channels, encoding or "pcm16")
-            await self._push(carried + converter.convert(samples))
+            data = converter.convert(samples)
+            if self._chunker is not None:
+                for chunk in self._chunker.push(carried + data if carried else data):
+                    await self._append(chunk)
+                    self.sent_ms += len(chunk) / self._chunk_bytes_per_ms
         if stray and old_key is not None and old_key != self._key:
             raise AudioFormatError(_stray(stray, old_key[3], "the input changed"))
 

@@ -245,9 +245,20 @@ _TRANSPORTS: weakref.WeakKeyDictionary[aiohttp.ClientWebSocketResponse[Literal[F
 and an abort must still reach the socket then."""
 
 
-def write_backlog(ws: aiohttp.ClientWebSocketResponse[Literal[False]]) -> int:
-    """Bytes written to ``ws`` that the kernel has not taken yet (0 when unknown or gone)."""
-    transport = _TRANSPORTS.get(ws)
+def transport_of(ws: aiohttp.ClientWebSocketResponse[Literal[False]]) -> asyncio.Transport | None:
+    """``ws``'s socket transport as the handshake left it (``None`` when unknown or aborted)."""
+    return _TRANSPORTS.get(ws)
+
+
+def write_backlog(
+    ws: aiohttp.ClientWebSocketResponse[Literal[False]], transport: asyncio.Transport | None = None
+) -> int:
+    """Bytes written to ``ws`` that the kernel has not taken yet (0 when unknown or gone).
+
+    ``transport``: ``ws``'s, when the caller kept it from ``transport_of`` (one lookup less per send).
+    """
+    if transport is None:
+        transport = _TRANSPORTS.get(ws)
     return transport.get_write_buffer_size() if transport is not None and not transport.is_closing() else 0
 
 

@@ -229,6 +229,11 @@ class ResponseHandle:
             self._finish(event.response)
         return True
 
+    def _feed_unchecked(self, event: AnyServerEvent) -> None:
+        """``_feed_nowait`` for an event that is not ``response.done``, the stream's room already checked."""
+        self._collect(event)
+        self._events.put_nowait(event)
+
     def _collect(self, event: AnyServerEvent) -> None:
         kind = event.type
         if kind == "response.output_text.delta" and isinstance(event, ResponseOutputTextDelta):

@@ -69,6 +69,7 @@ from .._generated import (
     RealtimeResponseCreateParams,
     RealtimeSessionCreateRequestGA,
     ResponseCancel,
+    ResponseOutputAudioDelta,
     SessionCreated,
     SessionUpdate,
     SessionUpdated,
@@ -445,7 +446,7 @@ class RealtimeSession:
         self._waiting_for = self._wire.waiters.types_awaited
         self._slow_kinds: frozenset[str] = (
             _SLOW_KINDS | AudioIO.WANTS | frozenset(ToolBatches.WANTS) | frozenset(ApprovalBook.WANTS)
-        )
+        ) - {_AUDIO_DELTA}  # the audio step of a delta needs no waiting: on_audio_delta
         """Event types with a step that may await (or touches the tool runner): ``_dispatch`` only."""
 
     def __repr__(self) -> str:
@@ -613,7 +614,7 @@ class RealtimeSession:
 
     async def append_audio(self, audio: bytes) -> None:
         """Append raw audio, already in the session's input format, to the input buffer."""
-        await self.send(InputAudioBufferAppend(audio=audio))
+        await self._wire.send(InputAudioBufferAppend(audio=audio, event_id=self._wire.new_id()))
 
     async def commit_audio(self) -> InputAudioBufferCommitted:
         """Commit the input buffer as a user item; returns ``input_audio_buffer.committed``."""
@@ -1093,8 +1094,9 @@ class RealtimeSession:
 
         Every condition that could make a step wait or differ is read first, then the same steps as
         ``_dispatch`` run in its order: observers, the event's response handle, handlers, the session
-        stream.  The others cannot apply: no request waits for the type, no echo or hidden greeting has
-        it (items and sessions go the slow way), no audio or tool step reads it, no notice is pending.
+        stream (and for an audio delta, its audio step, which never waits).  The others cannot apply: no
+        request waits for the type, no echo or hidden greeting has it (items and sessions go the slow
+        way), no other audio or tool step reads it, no notice is pending.
         """
         if (
             type(event) not in _FAST_CLASSES  # unknown or salvaged events and the slow kinds go the slow way
@@ -1117,11 +1119,16 @@ class RealtimeSession:
                 observer(event)
             except Exception:
                 _fault(observer, event)
+        if kind == _AUDIO_DELTA:
+            try:
+                self._audio_io.on_audio_delta(cast(ResponseOutputAudioDelta, event))
+            except Exception:
+                _fault(self._audio_io.on_audio_delta, event)
         if key is not None:
             try:
                 desk.heard = self._wire.loop_time()
                 if handle is not None:
-                    handle._feed_nowait(event)  # room checked above; only the reader adds to it
+                    handle._feed_unchecked(event)  # room checked above; only the reader adds to it
             except Exception:
                 _fault(desk.route, event)
         try:
@@ -1277,6 +1284,7 @@ def _with_tools(
 
 
 _SESSION_EVENTS = (SessionCreated, SessionUpdated)
+_AUDIO_DELTA = "response.output_audio.delta"
 _NOT_DELTAS = frozenset(kind for kind in SERVER_EVENT_TYPES if not kind.endswith(".delta"))
 _SLOW_KINDS = frozenset(
     {

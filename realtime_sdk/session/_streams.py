@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from ..errors import EventsDroppedError
 
@@ -31,6 +31,8 @@ __all__ = ["EventStream"]
 
 T = TypeVar("T")
 _log = logging.getLogger("realtime_sdk")
+_NOTHING = object()
+"""``take_nowait``'s answer when nothing can be taken without waiting."""
 
 
 class _Gap:
@@ -121,6 +123,16 @@ class EventStream(Generic[T]):
 
     # -- consumer side -----------------------------------------------------------------------------------
 
+    def take_nowait(self) -> T | object:
+        """The next buffered event, or ``_NOTHING`` when ``get`` must run (empty, or a gap next)."""
+        buf = self._buf
+        if not buf or type(buf[0]) is _Gap:
+            return _NOTHING
+        item = buf.popleft()
+        if self._waiting:
+            self._notify()  # a producer waiting for room
+        return item
+
     async def get(self) -> T:
         while not self._buf:
             if self._dropped:
@@ -186,6 +198,9 @@ class _Iterator(Generic[T]):
     async def __anext__(self) -> T:
         if not self._alive:
             raise StopAsyncIteration
+        item = self._stream.take_nowait()
+        if item is not _NOTHING:
+            return cast(T, item)  # an event is buffered: no coroutine for get()
         try:
             return await self._stream.get()
         except StopAsyncIteration:

@@ -47,7 +47,7 @@ from ..errors import (
     SendTimeoutError,
 )
 from ..events import AnyServerEvent, ClientEvent, decode, encode
-from ._connect import Endpoint, abort, open_websocket, write_backlog
+from ._connect import Endpoint, abort, open_websocket, transport_of, write_backlog
 from ._handlers import describe
 from ._waiters import Waiter, Waiters
 
@@ -128,6 +128,8 @@ class Wire:
         self.waiters = Waiters()
         self._ids = itertools.count(1)
         self._id_prefix = f"sdk_{secrets.token_hex(4)}_"
+        self._transport: tuple[object, asyncio.Transport | None] = (None, None)
+        """The open websocket and its transport (``write_backlog`` without a lookup)."""
         self.loop_time: Callable[[], float] = lambda: asyncio.get_running_loop().time()
         """The event loop's clock (bound to the loop once a connection is open)."""
 
@@ -151,6 +153,7 @@ class Wire:
             heartbeat=self.heartbeat,
             ws_close_timeout=self.close_timeout,
         )
+        self._transport = (self.ws, transport_of(self.ws))
         if self.endpoint.sideband:
             self.reader = asyncio.create_task(self._read(self.ws), name="realtime_sdk reader")
             return
@@ -237,11 +240,15 @@ class Wire:
 
     # -- sending and requests -----------------------------------------------------------------------------
 
+    def new_id(self) -> str:
+        """A fresh client ``event_id``."""
+        return f"{self._id_prefix}{next(self._ids)}"
+
     def with_id(self, event: E) -> tuple[E, str]:
         current = getattr(event, "event_id", UNSET)
         if isinstance(current, str):
             return event, current
-        event_id = f"{self._id_prefix}{next(self._ids)}"
+        event_id = self.new_id()
         return msgspec.structs.replace(event, event_id=event_id), event_id  # type: ignore[type-var]
 
     async def send(self, event: ClientEvent, *, gated: bool = True) -> None:
@@ -261,7 +268,8 @@ class Wire:
             log.debug("send %s", describe(event))
         if self.recorder is not None:
             self.recorder.sent(data)
-        waited = len(data) >= _SMALL_FRAME or write_backlog(ws) > 0
+        known, transport = self._transport
+        waited = len(data) >= _SMALL_FRAME or write_backlog(ws, transport if known is ws else None) > 0
         try:
             if not waited:
                 await ws.send_frame(data, aiohttp.WSMsgType.TEXT)  # the socket takes it at once
