@@ -8,6 +8,8 @@
         print(await response.text())
 """
 
+from typing import TYPE_CHECKING, Any
+
 from . import errors, events, types
 from .conversation import text_message
 from .errors import (
@@ -39,7 +41,6 @@ from .events import UnknownServerEvent
 from .local_events import McpApprovalRequested, Reconnected, SessionEvent, ToolCallFinished, ToolCallStarted
 from .session import (
     AudioInterrupted,
-    ClientSecret,
     OutputAudioChunk,
     OutputAudioStream,
     PlaybackTracker,
@@ -48,13 +49,6 @@ from .session import (
     ReconnectPolicy,
     ResponseHandle,
     SessionOptions,
-    Transcript,
-    TranscriptionSession,
-    TranslationSession,
-    TranslationTranscript,
-    TranslationUsage,
-    create_client_secret,
-    create_translation_client_secret,
 )
 from .tools import Tool, ToolCall, ToolRegistry, ToolResult, tool
 from .types import (
@@ -71,6 +65,47 @@ from .types import (
     TurnDetection,
 )
 from .vision import image_message
+
+if TYPE_CHECKING:
+    from .session import (
+        ClientSecret,
+        Transcript,
+        TranscriptionSession,
+        TranslationSession,
+        TranslationTranscript,
+        TranslationUsage,
+        create_client_secret,
+        create_translation_client_secret,
+    )
+
+_FROM_SESSION = frozenset(
+    {
+        "ClientSecret",
+        "Transcript",
+        "TranscriptionSession",
+        "TranslationSession",
+        "TranslationTranscript",
+        "TranslationUsage",
+        "create_client_secret",
+        "create_translation_client_secret",
+    }
+)
+"""Loaded on first use (``session.LAZY``): the other session kinds and client secrets."""
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _FROM_SESSION:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import session
+
+    value = getattr(session, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _FROM_SESSION)
+
 
 __all__ = [
     "AudioConfiguration",

@@ -102,12 +102,17 @@ AnyTranslationClientEvent: TypeAlias = TranslationClientEvent | UnknownTranslati
 AnyWebhookEvent: TypeAlias = WebhookEvent | UnknownWebhookEvent
 
 _server: msgspec.json.Decoder[ServerEvent] = msgspec.json.Decoder(ServerEvent)
-_client: msgspec.json.Decoder[ClientEvent] = msgspec.json.Decoder(ClientEvent)
-_translation: msgspec.json.Decoder[TranslationServerEvent] = msgspec.json.Decoder(TranslationServerEvent)
-_translation_client: msgspec.json.Decoder[TranslationClientEvent] = msgspec.json.Decoder(
-    TranslationClientEvent
-)
-_webhook: msgspec.json.Decoder[WebhookEvent] = msgspec.json.Decoder(WebhookEvent)
+_lazy: dict[object, msgspec.json.Decoder[Any]] = {}
+"""The other protocols' decoders, built on first use (a conversation session decodes server events only)."""
+
+
+def _decoder(union: object) -> msgspec.json.Decoder[Any]:
+    decoder = _lazy.get(union)
+    if decoder is None:
+        decoder = _lazy[union] = msgspec.json.Decoder(union)
+    return decoder
+
+
 _plain = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
 
@@ -125,7 +130,7 @@ def decode(data: bytes | str) -> AnyServerEvent:
 def decode_client(data: bytes | str) -> AnyClientEvent:
     """Decode one client frame (the local server and recordings use this)."""
     try:
-        return _client.decode(data)
+        return _decoder(ClientEvent).decode(data)  # type: ignore[no-any-return]
     except msgspec.ValidationError as exc:
         return UnknownClientEvent(**_fallback(data, exc, CLIENT_EVENT_TYPES))
     except (msgspec.DecodeError, RecursionError) as exc:
@@ -135,7 +140,7 @@ def decode_client(data: bytes | str) -> AnyClientEvent:
 def decode_translation(data: bytes | str) -> AnyTranslationServerEvent:
     """Decode one server frame of a translation session (``/v1/realtime/translations``)."""
     try:
-        return _translation.decode(data)
+        return _decoder(TranslationServerEvent).decode(data)  # type: ignore[no-any-return]
     except msgspec.ValidationError as exc:
         return UnknownTranslationServerEvent(**_fallback(data, exc, TRANSLATION_SERVER_EVENT_TYPES))
     except (msgspec.DecodeError, RecursionError) as exc:
@@ -145,7 +150,7 @@ def decode_translation(data: bytes | str) -> AnyTranslationServerEvent:
 def decode_translation_client(data: bytes | str) -> AnyTranslationClientEvent:
     """Decode one client frame of a translation session (the local server uses this)."""
     try:
-        return _translation_client.decode(data)
+        return _decoder(TranslationClientEvent).decode(data)  # type: ignore[no-any-return]
     except msgspec.ValidationError as exc:
         return UnknownTranslationClientEvent(**_fallback(data, exc, TRANSLATION_CLIENT_EVENT_TYPES))
     except (msgspec.DecodeError, RecursionError) as exc:
@@ -155,7 +160,7 @@ def decode_translation_client(data: bytes | str) -> AnyTranslationClientEvent:
 def decode_webhook(data: bytes | str) -> AnyWebhookEvent:
     """Decode one webhook body (``realtime.call.incoming``...); verify its signature before trusting it."""
     try:
-        return _webhook.decode(data)
+        return _decoder(WebhookEvent).decode(data)  # type: ignore[no-any-return]
     except msgspec.ValidationError as exc:
         return UnknownWebhookEvent(**_fallback(data, exc, WEBHOOK_EVENT_TYPES))
     except (msgspec.DecodeError, RecursionError) as exc:

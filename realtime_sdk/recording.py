@@ -27,7 +27,6 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -44,6 +43,8 @@ class CassetteError(ConfigurationError):
 
 
 def _sdk_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # ~5 ms: only when a cassette opens
+
     try:
         return version("realtime-sdk")
     except PackageNotFoundError:

@@ -93,6 +93,38 @@ def test_import_realtime_sdk_loads_no_converter_resampler_server_or_cli() -> Non
     assert sorted(m for m in loaded if m.startswith(NOT_AT_IMPORT)) == []
 
 
+OTHER_KINDS = (
+    "realtime_sdk.session._transcription",
+    "realtime_sdk.session._transcript_state",
+    "realtime_sdk.session._translation",
+    "realtime_sdk.session._client_secrets",
+    "realtime_sdk.recording",
+    "importlib.metadata",
+)
+
+
+def test_a_conversation_session_loads_no_other_session_kind_secrets_or_recording() -> None:
+    loaded = loaded_after("from realtime_sdk import RealtimeSession")
+    assert "realtime_sdk.session._session" in loaded
+    assert sorted(m for m in loaded if m.startswith(OTHER_KINDS)) == []
+
+
+def test_the_other_session_kinds_load_on_first_use_from_either_package() -> None:
+    loaded = loaded_after(
+        "import realtime_sdk, realtime_sdk.session as session\n"
+        "from realtime_sdk import TranscriptionSession, create_translation_client_secret\n"
+        "assert realtime_sdk.TranscriptionSession is session.TranscriptionSession\n"
+        "assert create_translation_client_secret is session.create_translation_client_secret\n"
+        "missing = [n for n in realtime_sdk.__all__ + session.__all__\n"
+        "           if n not in dir(realtime_sdk) and n not in dir(session)]\n"
+        "assert missing == [], missing\n"
+        "ns = {}\n"
+        "exec('from realtime_sdk import *', ns)\n"
+        "assert set(realtime_sdk.__all__) <= set(ns), set(realtime_sdk.__all__) - set(ns)\n"
+    )
+    assert {"realtime_sdk.session._transcription", "realtime_sdk.session._translation"} <= loaded
+
+
 def test_no_module_reached_at_import_pulls_numpy_or_soxr_in() -> None:
     at_import = reachable("realtime_sdk")
     assert "realtime_sdk.session._session" in at_import

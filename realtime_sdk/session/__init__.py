@@ -5,21 +5,57 @@ it decides about the protocol it asks ``protocol/`` for; everything it knows abo
 conversation comes from ``audio/``, ``tools`` and ``conversation``.  See ``docs/architecture.md``.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._audio_io import PushToTalk
 from ._audio_out import AudioInterrupted, OutputAudioChunk, OutputAudioStream, PlaybackTracker
-from ._client_secrets import ClientSecret, create_client_secret
 from ._reconnect import ReconnectPolicy
 from ._responses import ResponseHandle
 from ._session import DEFAULT_URL, HARMLESS_ERROR_CODES, RealtimeSession, SessionOptions
-from ._transcript_state import Transcript
-from ._transcription import CLIENT_COMMIT_MODELS, TranscriptionOptions, TranscriptionSession
-from ._translation import (
-    DEFAULT_TRANSLATION_URL,
-    TranslationSession,
-    TranslationTranscript,
-    TranslationUsage,
-    create_translation_client_secret,
-)
+
+if TYPE_CHECKING:
+    from ._client_secrets import ClientSecret, create_client_secret
+    from ._transcript_state import Transcript
+    from ._transcription import CLIENT_COMMIT_MODELS, TranscriptionOptions, TranscriptionSession
+    from ._translation import (
+        DEFAULT_TRANSLATION_URL,
+        TranslationSession,
+        TranslationTranscript,
+        TranslationUsage,
+        create_translation_client_secret,
+    )
+
+LAZY = {
+    "ClientSecret": "_client_secrets",
+    "create_client_secret": "_client_secrets",
+    "Transcript": "_transcript_state",
+    "CLIENT_COMMIT_MODELS": "_transcription",
+    "TranscriptionOptions": "_transcription",
+    "TranscriptionSession": "_transcription",
+    "DEFAULT_TRANSLATION_URL": "_translation",
+    "TranslationSession": "_translation",
+    "TranslationTranscript": "_translation",
+    "TranslationUsage": "_translation",
+    "create_translation_client_secret": "_translation",
+}
+"""The other session kinds and client secrets: loaded on first use (a conversation session does not
+need them at ``import realtime_sdk``)."""
+
+
+def __getattr__(name: str) -> Any:
+    module = LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # the next look-up is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(LAZY))
+
 
 __all__ = [
     "CLIENT_COMMIT_MODELS",

@@ -90,7 +90,6 @@ from ..events import AnyServerEvent, ClientEvent, UnknownServerEvent
 from ..local_events import LocalEvent, McpApprovalRequested, SessionEvent
 from ..protocol import ApprovalBook, ToolBatches
 from ..protocol._salvage import salvage
-from ..recording import Recorder
 from ..tools import DEFAULT_TIMEOUT, Tool, ToolCall, ToolRegistry
 from ..types import RealtimeServerSession, ServerSession, confirmed_session
 from ..vision import DEFAULT_KEEP, ImageInput, check_detail, image_message
@@ -115,6 +114,7 @@ from ._wire import Wire
 
 if TYPE_CHECKING:
     from ..audio._formats import AudioChunk
+    from ..recording import Recorder
 
 __all__ = ["DEFAULT_URL", "HARMLESS_ERROR_CODES", "RealtimeSession", "ResponseHandle", "SessionOptions"]
 
@@ -540,6 +540,8 @@ class RealtimeSession:
             self._wire.recorder.close()  # a Recorder the caller gave stays theirs to close
 
     def _open_recorder(self, target: str | os.PathLike[str] | Recorder) -> Recorder:
+        from ..recording import Recorder  # only a recording session needs it
+
         if isinstance(target, Recorder):
             return target
         model = self._endpoint.url.query.get("model")
