@@ -19,7 +19,8 @@ the session (``docs/architecture.md`` has the picture):
 
 This module builds them and wires them together, holds the public API (each method a thin shape over a
 collaborator) and the one dispatch every server event goes through (``_dispatch``, its order documented
-there).
+there; ``_dispatch_nowait`` is the same steps without a coroutine for the events none of whose steps can
+wait, tried first).
 
 ``close()`` stops the reader by closing the websocket from outside (never by cancelling ``receive()``),
 fails every waiter, handle and stream with ``ConnectionClosed``, then waits for the reader, tool and
