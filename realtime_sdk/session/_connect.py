@@ -284,6 +284,7 @@ async def open_websocket(
     heartbeat: float | None,
     ws_close_timeout: float,
     allow_insecure: bool = False,
+    autoping: bool = True,
 ) -> aiohttp.ClientWebSocketResponse[Literal[False]]:
     """The handshake.  Every aiohttp failure leaves here as a ``ConnectError`` (or subclass).
 
@@ -304,6 +305,7 @@ async def open_websocket(
                 endpoint.url,
                 headers=all_headers,
                 heartbeat=heartbeat,
+                autoping=autoping,
                 max_msg_size=MAX_MESSAGE_SIZE,
                 decode_text=False,
                 timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=ws_close_timeout),

@@ -128,6 +128,11 @@ class Wire:
         self.waiters = Waiters()
         self._ids = itertools.count(1)
         self._id_prefix = f"sdk_{secrets.token_hex(4)}_"
+        self._watchdog: asyncio.Task[None] | None = None
+        self._heard = 0
+        """Messages of any kind received so far (what the heartbeat watches)."""
+        self._silent: str | None = None
+        """Why the heartbeat dropped the connection, if it did."""
         self._transport: tuple[object, asyncio.Transport | None] = (None, None)
         """The open websocket and its transport (``write_backlog`` without a lookup)."""
         self.loop_time: Callable[[], float] = lambda: asyncio.get_running_loop().time()
@@ -150,10 +155,16 @@ class Wire:
             self.endpoint,
             headers=self.headers,
             handshake_timeout=None,
-            heartbeat=self.heartbeat,
+            heartbeat=None,  # the watchdog's: aiohttp's costs a callback on every read from the socket
             ws_close_timeout=self.close_timeout,
+            autoping=self.heartbeat is None,  # with a watchdog, the reader answers pings and sees pongs
         )
         self._transport = (self.ws, transport_of(self.ws))
+        self._silent = None
+        if self.heartbeat is not None:
+            self._watchdog = asyncio.create_task(
+                self._watch(self.ws, self.heartbeat), name="realtime_sdk heartbeat"
+            )
         if self.endpoint.sideband:
             self.reader = asyncio.create_task(self._read(self.ws), name="realtime_sdk reader")
             return
@@ -171,6 +182,7 @@ class Wire:
         try:
             while True:
                 msg = await ws.receive()
+                self._heard += 1  # anything at all: the peer is alive (the watchdog reads it)
                 if msg.type is aiohttp.WSMsgType.TEXT or msg.type is aiohttp.WSMsgType.BINARY:
                     if self.recorder is not None:
                         self.recorder.received(msg.data)
@@ -193,11 +205,50 @@ class Wire:
                     break
                 elif msg.type is aiohttp.WSMsgType.CLOSED:
                     break
+                elif msg.type is aiohttp.WSMsgType.PING:
+                    try:
+                        await ws.pong(msg.data)
+                    except (aiohttp.ClientError, ConnectionError, RuntimeError):
+                        pass  # the connection is going: the next receive() says so
         finally:
             abort(ws, only_if_stuck=True)  # unsent bytes to a peer that stopped reading hold no one up
+            watchdog, self._watchdog = self._watchdog, None
+            if watchdog is not None and watchdog is not asyncio.current_task():
+                watchdog.cancel()
+                await asyncio.wait({watchdog})
+            if self._silent is not None:
+                code, reason = 1006, self._silent
             closing = code if code is not None else ws.close_code
             log.info("connection closed (code=%s)", closing)
             self._ended(ConnectionClosed(closing, reason or self.close_reason))
+
+    async def _watch(self, ws: aiohttp.ClientWebSocketResponse[Literal[False]], interval: float) -> None:
+        """The heartbeat: after ``interval`` seconds in which nothing arrived, a ping; when nothing at all
+        arrives within half an interval more, the connection is dropped (the reader ends it with 1006).
+
+        One timer per interval instead of aiohttp's bookkeeping on every read; the reader counts what it
+        receives (pongs included: it answers the server's pings itself).
+        """
+        loop = asyncio.get_running_loop()
+        while not ws.closed:
+            heard = self._heard
+            await asyncio.sleep(interval)
+            if self._heard != heard or ws.closed:
+                continue
+            deadline = loop.time() + interval / 2
+            try:
+                async with asyncio.timeout(interval / 2):
+                    await ws.ping()  # a peer that reads nothing may leave no room for it
+            except TimeoutError:
+                pass
+            except (aiohttp.ClientError, ConnectionError, RuntimeError):
+                return  # the connection is going: the reader sees it
+            await asyncio.sleep(max(0.0, deadline - loop.time()))
+            if self._heard == heard and not ws.closed:
+                self._silent = f"no answer to a ping within {interval / 2:g} s (heartbeat {interval:g} s)"
+                log.info("%s: dropping the connection", self._silent)
+                abort(ws)
+                return
 
     async def discard(self) -> None:
         """Close a failed attempt's connection, if it got one, and wait for its reader."""
