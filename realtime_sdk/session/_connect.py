@@ -12,7 +12,8 @@ the client-secret POST both use it.  The handshake never follows a redirect (aio
 header but ``Authorization`` to the new origin) and its errors never chain to aiohttp's exception (which
 holds the request headers).  ``open_websocket`` applies the aiohttp settings the SDK depends on:
 a 16 MiB message limit (the default 4 MiB closes the socket with 1009 on a large ``session.updated``),
-a heartbeat, no receive timeout (the reader waits as long as the connection lives), text frames as bytes.
+optionally aiohttp's heartbeat (the session runs its own, ``Wire._watch``), no receive timeout (the
+reader waits as long as the connection lives), text frames as bytes.
 """
 
 from __future__ import annotations

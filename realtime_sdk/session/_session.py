@@ -183,7 +183,9 @@ class RealtimeSession:
         bounds each wait for the server's answer to a request — ``update_session``, ``add_item``,
         ``create_response`` up to ``response.created``... — (``RequestTimeoutError``; ``None``: wait as
         long as the connection lives).  Waiting for an active response to finish is not bounded by it.
-        ``heartbeat`` (seconds between pings) notices a dead peer; ``close_timeout`` bounds ``close()``.
+        ``heartbeat`` notices a dead peer: after that many seconds with nothing received, a ping; nothing
+        within half as long again drops the connection (``ConnectionClosed`` 1006, or a reconnect).
+        ``close_timeout`` bounds ``close()``.
         ``send_timeout`` bounds each write into a socket the server stopped reading (``SendTimeoutError``;
         the connection is then dropped).
         ``max_queued_events`` bounds each event buffer.  ``on_active`` is the default of ``create_response``.

@@ -156,6 +156,79 @@ async def test_no_task_left_behind(threaded_server: ThreadedServer, ending: str)
     assert asyncio.all_tasks() == before
 
 
+async def _quiet_server(handler: Any) -> tuple[Any, int]:
+    from aiohttp import web
+
+    app = web.Application()
+    app.router.add_get("/v1/realtime", handler)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+
+GREETING = (
+    '{"type": "session.created", "event_id": "e1", "session": {"type": "realtime", "id": "s", '
+    '"object": "realtime.session"}}'
+)
+
+
+async def test_a_quiet_peer_that_answers_pings_keeps_the_session() -> None:
+    """Nothing but pongs for many heartbeats: the watchdog's pings are answered, the session stays open."""
+    from aiohttp import WSMsgType, web
+
+    pings = 0
+
+    async def quiet(request: web.Request) -> web.WebSocketResponse:
+        nonlocal pings
+        ws = web.WebSocketResponse(autoping=False)
+        await ws.prepare(request)
+        await ws.send_str(GREETING)
+        async for msg in ws:
+            if msg.type is WSMsgType.PING:
+                pings += 1
+                await ws.pong(msg.data)
+        return ws
+
+    runner, port = await _quiet_server(quiet)
+    try:
+        async with asyncio.timeout(10):
+            async with RealtimeSession(
+                KEY, base_url=f"ws://127.0.0.1:{port}/v1/realtime", heartbeat=0.1
+            ) as s:
+                await until(lambda: pings >= 4)  # four quiet intervals, each answered
+                assert not s.closed
+    finally:
+        await runner.cleanup()
+
+
+async def test_the_servers_pings_are_answered() -> None:
+    """The reader answers the server's pings itself (aiohttp's autoping is off under the watchdog)."""
+    from aiohttp import WSMsgType, web
+
+    pongs: list[bytes] = []
+
+    async def pinging(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=False)
+        await ws.prepare(request)
+        await ws.send_str(GREETING)
+        await ws.ping(b"are you there")
+        async for msg in ws:
+            if msg.type is WSMsgType.PONG:
+                pongs.append(msg.data)
+        return ws
+
+    runner, port = await _quiet_server(pinging)
+    try:
+        async with asyncio.timeout(10):
+            async with RealtimeSession(KEY, base_url=f"ws://127.0.0.1:{port}/v1/realtime") as s:
+                await until(lambda: pongs == [b"are you there"])
+                assert not s.closed
+    finally:
+        await runner.cleanup()
+
+
 async def test_missed_heartbeat_ends_the_session() -> None:
     """A peer that stops answering pings: the heartbeat notices and every waiter gets ConnectionClosed."""
     from aiohttp import web
