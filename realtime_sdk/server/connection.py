@@ -152,7 +152,15 @@ class ServerConnection:
     async def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the websocket with ``code`` and ``reason`` (after the frames already queued)."""
         self._queue.put_nowait(None)
-        await self.ws.close(code=code, message=reason.encode())
+        try:
+            await self.ws.close(code=code, message=reason.encode())
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is None or task.cancelling():
+                raise  # this call was cancelled
+            # aiohttp gave up the close frame's write: the client went away first (closed all the same)
+        except (ConnectionError, RuntimeError):
+            pass  # the same, reported as a reset
 
     async def send_raw(self, data: bytes | str, *, binary: bool = False) -> None:
         """Send ``data`` as it is (malformed JSON, unknown event types...): a text frame, or a binary frame
