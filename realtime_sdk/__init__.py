@@ -8,9 +8,10 @@
         print(await response.text())
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import errors, events, types
+from ._lazy import lazy_attributes
 from .conversation import text_message
 from .errors import (
     AudioOnCallError,
@@ -78,33 +79,24 @@ if TYPE_CHECKING:
         create_translation_client_secret,
     )
 
-_FROM_SESSION = frozenset(
-    {
-        "ClientSecret",
-        "Transcript",
-        "TranscriptionSession",
-        "TranslationSession",
-        "TranslationTranscript",
-        "TranslationUsage",
-        "create_client_secret",
-        "create_translation_client_secret",
-    }
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    globals(),
+    dict.fromkeys(
+        (
+            "ClientSecret",
+            "Transcript",
+            "TranscriptionSession",
+            "TranslationSession",
+            "TranslationTranscript",
+            "TranslationUsage",
+            "create_client_secret",
+            "create_translation_client_secret",
+        ),
+        "session",
+    ),
 )
-"""Loaded on first use (``session.LAZY``): the other session kinds and client secrets."""
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _FROM_SESSION:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from . import session
-
-    value = getattr(session, name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | _FROM_SESSION)
+"""The other session kinds and client secrets: from ``session`` on first use (``session.LAZY``)."""
 
 
 __all__ = [

@@ -59,8 +59,9 @@ numpy-free modules at start-up, does not load numpy for a text session or audio 
 format.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._lazy import lazy_attributes
 from ..errors import AudioFormatError
 from ._bytes import Chunker, iter_chunks
 from ._sizes import (
@@ -125,19 +126,7 @@ _LAZY: dict[str, str] = {
 """The public names whose module needs numpy, and that module: loaded on first look-up."""
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # the next look-up is a plain attribute
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), _LAZY)
 
 
 __all__ = [

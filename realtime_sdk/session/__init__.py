@@ -5,8 +5,9 @@ it decides about the protocol it asks ``protocol/`` for; everything it knows abo
 conversation comes from ``audio/``, ``tools`` and ``conversation``.  See ``docs/architecture.md``.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._lazy import lazy_attributes
 from ._audio_io import PushToTalk
 from ._audio_out import AudioInterrupted, OutputAudioChunk, OutputAudioStream, PlaybackTracker
 from ._reconnect import ReconnectPolicy
@@ -42,19 +43,7 @@ LAZY = {
 need them at ``import realtime_sdk``)."""
 
 
-def __getattr__(name: str) -> Any:
-    module = LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # the next look-up is a plain attribute
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), LAZY)
 
 
 __all__ = [

@@ -128,11 +128,8 @@ class Wire:
         self.waiters = Waiters()
         self._ids = itertools.count(1)
         self._id_prefix = f"sdk_{secrets.token_hex(4)}_"
-        self._watchdog: asyncio.Task[None] | None = None
         self._heard = 0
         """Messages of any kind received so far (what the heartbeat watches)."""
-        self._silent: str | None = None
-        """Why the heartbeat dropped the connection, if it did."""
         self._transport: tuple[object, asyncio.Transport | None] = (None, None)
         """The open websocket and its transport (``write_backlog`` without a lookup)."""
         self.loop_time: Callable[[], float] = lambda: asyncio.get_running_loop().time()
@@ -160,11 +157,6 @@ class Wire:
             autoping=self.heartbeat is None,  # with a watchdog, the reader answers pings and sees pongs
         )
         self._transport = (self.ws, transport_of(self.ws))
-        self._silent = None
-        if self.heartbeat is not None:
-            self._watchdog = asyncio.create_task(
-                self._watch(self.ws, self.heartbeat), name="realtime_sdk heartbeat"
-            )
         if self.endpoint.sideband:
             self.reader = asyncio.create_task(self._read(self.ws), name="realtime_sdk reader")
             return
@@ -179,6 +171,9 @@ class Wire:
         """The reader task: the only caller of ``ws.receive()``."""
         code: int | None = None
         reason = ""
+        watchdog = None  # the reader's own: it ends with the reader
+        if self.heartbeat is not None:
+            watchdog = asyncio.create_task(self._watch(ws, self.heartbeat), name="realtime_sdk heartbeat")
         try:
             while True:
                 msg = await ws.receive()
@@ -212,19 +207,25 @@ class Wire:
                         pass  # the connection is going: the next receive() says so
         finally:
             abort(ws, only_if_stuck=True)  # unsent bytes to a peer that stopped reading hold no one up
-            watchdog, self._watchdog = self._watchdog, None
-            if watchdog is not None and watchdog is not asyncio.current_task():
+            if watchdog is not None:
                 watchdog.cancel()
                 await asyncio.wait({watchdog})
-            if self._silent is not None:
-                code, reason = 1006, self._silent
+                failed = None if watchdog.cancelled() else watchdog.exception()
+                if failed is not None:
+                    log.error("internal error in the heartbeat", exc_info=failed)
+                silent = None if watchdog.cancelled() or failed is not None else watchdog.result()
+                if silent is not None:
+                    code, reason = 1006, silent
             closing = code if code is not None else ws.close_code
             log.info("connection closed (code=%s)", closing)
             self._ended(ConnectionClosed(closing, reason or self.close_reason))
 
-    async def _watch(self, ws: aiohttp.ClientWebSocketResponse[Literal[False]], interval: float) -> None:
+    async def _watch(
+        self, ws: aiohttp.ClientWebSocketResponse[Literal[False]], interval: float
+    ) -> str | None:
         """The heartbeat: after ``interval`` seconds in which nothing arrived, a ping; when nothing at all
-        arrives within half an interval more, the connection is dropped (the reader ends it with 1006).
+        arrives within half an interval more, the connection is dropped and the reason returned (the
+        reader ends the connection with 1006 and it).
 
         One timer per interval instead of aiohttp's bookkeeping on every read; the reader counts what it
         receives (pongs included: it answers the server's pings itself).
@@ -242,13 +243,14 @@ class Wire:
             except TimeoutError:
                 pass
             except (aiohttp.ClientError, ConnectionError, RuntimeError):
-                return  # the connection is going: the reader sees it
+                return None  # the connection is going: the reader sees it
             await asyncio.sleep(max(0.0, deadline - loop.time()))
             if self._heard == heard and not ws.closed:
-                self._silent = f"no answer to a ping within {interval / 2:g} s (heartbeat {interval:g} s)"
-                log.info("%s: dropping the connection", self._silent)
+                silent = f"no answer to a ping within {interval / 2:g} s (heartbeat {interval:g} s)"
+                log.info("%s: dropping the connection", silent)
                 abort(ws)
-                return
+                return silent
+        return None
 
     async def discard(self) -> None:
         """Close a failed attempt's connection, if it got one, and wait for its reader."""
