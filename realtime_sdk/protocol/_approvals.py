@@ -23,8 +23,7 @@ No I/O and no clock: the edge feeds events, sends what ``answer`` returns, and r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-
+import msgspec
 from msgspec import UNSET
 
 from .._generated import (
@@ -42,8 +41,7 @@ from ..events import AnyServerEvent
 __all__ = ["ApprovalBook", "ApprovalRequested", "FollowUp"]
 
 
-@dataclass(frozen=True, slots=True)
-class ApprovalRequested:
+class ApprovalRequested(msgspec.Struct, frozen=True):
     """Output: the server waits for an answer to ``request_id`` before calling the MCP tool ``name``."""
 
     request_id: str
@@ -54,22 +52,20 @@ class ApprovalRequested:
     response_id: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class FollowUp:
+class FollowUp(msgspec.Struct, frozen=True):
     """Output: every request of the response ``response_id`` is answered; ask for a new response."""
 
     response_id: str | None
     request_ids: tuple[str, ...]
 
 
-@dataclass(slots=True)
-class _Batch:
-    requests: list[str] = field(default_factory=list)
+class _Batch(msgspec.Struct):
+    requests: list[str] = msgspec.field(default_factory=list)
     done: bool = False
     cancelled: bool = False
-    sent: set[str] = field(default_factory=set)
+    sent: set[str] = msgspec.field(default_factory=set)
     """Requests whose answer went out."""
-    acknowledged: set[str] = field(default_factory=set)
+    acknowledged: set[str] = msgspec.field(default_factory=set)
     superseded: bool = False
     followed: bool = False
 
@@ -205,7 +201,7 @@ class ApprovalBook:
         self._batch_of[request_id] = response_id
         request = self._open.get(request_id)
         if request is not None:
-            self._open[request_id] = replace(request, response_id=response_id)
+            self._open[request_id] = msgspec.structs.replace(request, response_id=response_id)
 
     def _follow_up(self, key: str | None) -> list[FollowUp]:
         batch = self._batches.get(key)

@@ -38,7 +38,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from .._generated import (
     ConversationItemDelete,
@@ -58,8 +59,7 @@ from ..events import AnyServerEvent, ClientEvent
 __all__ = ["CallPlayback", "Cut", "Interruption"]
 
 
-@dataclass(frozen=True, slots=True)
-class Cut:
+class Cut(msgspec.Struct, frozen=True):
     """One interruption decided: the events to send, in this order, and what was cut.
 
     ``item_id`` / ``content_index`` name the part that was playing and ``audio_end_ms`` how much of it was

@@ -23,8 +23,9 @@ through the ``settled`` callable it was given, whether a ticket was already sett
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+
+import msgspec
 
 from .._generated import Error
 from ..errors import ServerError
@@ -41,8 +42,7 @@ def _any(_: Any) -> bool:
     return True
 
 
-@dataclass(eq=False)
-class Pending(Generic[T]):
+class Pending(msgspec.Struct, Generic[T], eq=False):
     """A request sent (or about to be) that waits for one of ``types``, or an ``error`` naming ``event_id``."""
 
     ticket: T
@@ -54,8 +54,7 @@ class Pending(Generic[T]):
     orphaned: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorClaim(Generic[T]):
+class ErrorClaim(msgspec.Struct, Generic[T], frozen=True):
     """What ``claim_error`` decided about one ``error`` event."""
 
     pending: Pending[T] | None

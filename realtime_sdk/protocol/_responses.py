@@ -29,7 +29,7 @@ No I/O and no clock: the edge feeds events and turns outputs into handles, futur
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from .._generated import ResponseCreated, ResponseDone
 from ..events import AnyServerEvent
@@ -40,8 +40,7 @@ METADATA_KEY = "sdk_response_id"
 """The response metadata key that carries a ``create_response`` tag (echoed in ``response.created``)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Started:
+class Started(msgspec.Struct, frozen=True):
     """Output: a response began (``tag`` set when it answers a ``create_response``)."""
 
     key: str
@@ -51,15 +50,13 @@ class Started:
     out_of_band: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Routed:
+class Routed(msgspec.Struct, frozen=True):
     """Output: an event belongs to the response ``key``."""
 
     key: str
 
 
-@dataclass(frozen=True, slots=True)
-class Ended:
+class Ended(msgspec.Struct, frozen=True):
     """Output: a response ended."""
 
     key: str | None

@@ -36,10 +36,10 @@ the follow-up.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Literal
+
+import msgspec
 
 from .._generated import (
     RealtimeConversationItemFunctionCall,
@@ -65,44 +65,38 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class CallReady:
+class CallReady(msgspec.Struct, frozen=True):
     """Output: run ``call`` (or hand it to the app); ``opens_batch`` for the first of its response."""
 
     call: ToolCall
     opens_batch: bool
 
 
-@dataclass(frozen=True, slots=True)
-class LeftToApp:
+class LeftToApp(msgspec.Struct, frozen=True):
     """Output: the SDK does not answer ``call``: its response is outside the default conversation, or done."""
 
     call: ToolCall
 
 
-@dataclass(frozen=True, slots=True)
-class BatchClosed:
+class BatchClosed(msgspec.Struct, frozen=True):
     """Output: the response of the batch ``response_id`` is done; its outputs may go out."""
 
     response_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class NothingFollows:
+class NothingFollows(msgspec.Struct, frozen=True):
     """Output: the response ``response_id`` ended and none of its calls were taken: its chain ends."""
 
     response_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class AskFollowUp:
+class AskFollowUp(msgspec.Struct, frozen=True):
     """Decision: the batch ``response_id`` asks for the one new response that answers its outputs."""
 
     response_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class NoFollowUp:
+class NoFollowUp(msgspec.Struct, frozen=True):
     """Decision: the batch ``response_id`` asks for nothing (see ``reason``)."""
 
     response_id: str
@@ -111,24 +105,21 @@ class NoFollowUp:
     """For ``superseded``: the response that started after the outputs went out."""
 
 
-@dataclass(frozen=True, slots=True)
-class Wait:
+class Wait(msgspec.Struct, frozen=True):
     """Decision pending: the follow-up granted to the batch ``behind`` has not started yet."""
 
     response_id: str
     behind: str
 
 
-@dataclass(frozen=True, slots=True)
-class ClaimAgain:
+class ClaimAgain(msgspec.Struct, frozen=True):
     """Decision: the follow-up the batch waited for will not answer its outputs; claim once idle again."""
 
     response_id: str
 
 
-@dataclass(slots=True)
-class _Batch:
-    calls: list[ToolCall] = field(default_factory=list)
+class _Batch(msgspec.Struct):
+    calls: list[ToolCall] = msgspec.field(default_factory=list)
     closed: bool = False
     cancelled: bool = False
     mark: int | None = None
@@ -210,7 +201,7 @@ class ToolBatches:
         for item in event.response.output if isinstance(event.response.output, list) else ():
             call = ToolCall.from_event(item) if _completed_call(item) else None
             if call is not None:
-                out += self._ready(dataclasses.replace(call, response_id=rid))
+                out += self._ready(msgspec.structs.replace(call, response_id=rid))
         batch = self._batches.get(rid)
         if batch is None:
             out.append(NothingFollows(rid))

@@ -29,9 +29,9 @@ import logging
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+import msgspec
 from msgspec import UNSET
 
 from .._generated import ResponseCreated, ResponseDone, ResponseOutputAudioDelta, ResponseOutputAudioDone
@@ -52,8 +52,7 @@ if TYPE_CHECKING:
 InterruptCallback = Callable[[AudioInterrupted], Any]
 
 
-@dataclass(frozen=True, slots=True)
-class AudioHooks:
+class AudioHooks(msgspec.Struct, frozen=True):
     """What the audio pipeline and a push-to-talk turn may do in the session: narrow callables."""
 
     conversation: Conversation

@@ -38,8 +38,9 @@ import asyncio
 import logging
 import threading
 from collections import deque
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from ..audio._bytes import PcmPassThrough, same_pcm
 from ..audio._sizes import (
@@ -67,8 +68,7 @@ log = logging.getLogger("realtime_sdk")
 DEFAULT_MAX_BUFFERED_SECONDS = 60.0
 
 
-@dataclass(frozen=True, slots=True)
-class OutputAudioChunk:
+class OutputAudioChunk(msgspec.Struct, frozen=True):
     """A piece of the assistant's audio in the stream's format (rate, encoding, channels)."""
 
     response_id: str
@@ -77,8 +77,7 @@ class OutputAudioChunk:
     data: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class AudioInterrupted:
+class AudioInterrupted(msgspec.Struct, frozen=True):
     """Playback was interrupted: flush the player; the audio after this point was cut.
 
     ``item_id`` / ``content_index`` name the part that was playing and ``audio_end_ms`` how much of it was
@@ -101,8 +100,7 @@ def bytes_per_ms_of(sample_rate: int, encoding: Encoding, channels: int) -> floa
     return sample_rate * ENCODING_SAMPLE_BYTES[encoding] * channels / 1000
 
 
-@dataclass(slots=True)
-class _Pending:
+class _Pending(msgspec.Struct):
     key: tuple[str, int]
     waiting: int
     """Bytes of this part handed to the player and not yet played."""

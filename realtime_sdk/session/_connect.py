@@ -23,10 +23,10 @@ import ipaddress
 import os
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Literal
 
 import aiohttp
+import msgspec
 from yarl import URL
 
 from ..errors import (
@@ -86,14 +86,16 @@ def _token_header(provider: TokenProvider) -> _Credential:
     return headers
 
 
-@dataclass(frozen=True)
-class Endpoint:
+class Endpoint(msgspec.Struct, frozen=True):
     """A websocket URL (query included) and the credential to present there.  Never shows the secret."""
 
     url: URL
-    credential: _Credential = field(default_factory=_no_credential, repr=False, compare=False)
+    credential: _Credential = msgspec.field(default_factory=_no_credential)
     has_credential: bool = False
     kind: Literal["openai", "azure"] = "openai"
+
+    def __repr__(self) -> str:
+        return f"Endpoint(url={self.url!r}, has_credential={self.has_credential!r}, kind={self.kind!r})"
 
     @property
     def sideband(self) -> bool:

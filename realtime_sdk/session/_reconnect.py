@@ -43,8 +43,9 @@ import random
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
+
+import msgspec
 
 from .._generated import (
     RealtimeResponse,
@@ -71,8 +72,7 @@ if TYPE_CHECKING:
     pass
 
 
-@dataclass(frozen=True, kw_only=True)
-class ReconnectHooks:
+class ReconnectHooks(msgspec.Struct, frozen=True, kw_only=True):
     """What a reconnect may do in the session: narrow callables, never the session itself."""
 
     conversation: Conversation
@@ -108,8 +108,7 @@ log = logging.getLogger("realtime_sdk")
 _FATAL = (AuthenticationError, PermissionDeniedError, NotFoundError, RateLimitError, ServerError)
 
 
-@dataclass(frozen=True, kw_only=True)
-class ReconnectPolicy:
+class ReconnectPolicy(msgspec.Struct, frozen=True, kw_only=True):
     """When and how a session replaces its connection.  Pass as ``RealtimeSession(reconnect=...)``."""
 
     max_attempts: int = 6
@@ -126,10 +125,15 @@ class ReconnectPolicy:
     rollover_margin: float = 120.0
     """Seconds before ``expires_at`` from which a rollover is due; never before half of the session's life
     (from connecting to ``expires_at``) is used, and not at all when less than a second is left."""
-    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
-    random: Callable[[], float] = field(default=random.random, repr=False)
-    clock: Callable[[], float] = field(default=time.time, repr=False)
-    """Unix time, as ``expires_at`` is."""
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    random: Callable[[], float] = random.random
+    clock: Callable[[], float] = time.time
+    """Unix time, as ``expires_at`` is.  ``sleep``, ``random`` and ``clock`` are for tests: not shown."""
+
+    def __repr__(self) -> str:
+        hidden = ("sleep", "random", "clock")
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__struct_fields__ if n not in hidden)
+        return f"ReconnectPolicy({shown})"
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:

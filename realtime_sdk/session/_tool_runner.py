@@ -43,8 +43,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
+
+import msgspec
 
 from ..errors import ConfigurationError, ConnectionClosed, RealtimeError, ResponseChainError
 from ..events import AnyServerEvent
@@ -68,8 +69,7 @@ if TYPE_CHECKING:
     from ._responses import ResponseHandle
 
 
-@dataclass(frozen=True, kw_only=True)
-class ToolHooks:
+class ToolHooks(msgspec.Struct, frozen=True, kw_only=True):
     """What the runner may do in the session: narrow callables, never the session itself."""
 
     is_active: Callable[[str], bool]
@@ -93,13 +93,14 @@ log = logging.getLogger("realtime_sdk")
 T = TypeVar("T")
 
 
-@dataclass(eq=False)
-class _Batch:
+class _Batch(msgspec.Struct, eq=False):
     """The edge's side of one batch: futures only (what the batch is and decides is the core's)."""
 
     response_id: str
-    results: dict[str, asyncio.Future[ToolResult]] = field(default_factory=dict)
-    closed: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    results: dict[str, asyncio.Future[ToolResult]] = msgspec.field(default_factory=dict)
+    closed: asyncio.Future[None] = msgspec.field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
     verdict: asyncio.Future[NoFollowUp | ClaimAgain] | None = None
     """Set while the batch waits for another batch's follow-up; the core's decision resolves it."""
     handle: ResponseHandle | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -19,8 +18,7 @@ from .._generated import (
 from ._schema import _is_pydantic_model
 
 
-@dataclass(frozen=True)
-class ToolCall:
+class ToolCall(msgspec.Struct, frozen=True):
     """One call the model made."""
 
     call_id: str
@@ -59,8 +57,7 @@ class ToolCall:
         )
 
 
-@dataclass(frozen=True)
-class ToolResult:
+class ToolResult(msgspec.Struct, frozen=True):
     """A tool's result for one call, ready to send as a ``function_call_output`` item."""
 
     call_id: str

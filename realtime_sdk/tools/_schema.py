@@ -10,14 +10,12 @@ import sys
 import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import msgspec
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(msgspec.Struct, frozen=True):
     """Describe a parameter in its annotation: ``city: Annotated[str, Param("City name")]``."""
 
     description: str

@@ -9,7 +9,6 @@ import sys
 import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
 import msgspec
@@ -226,8 +225,7 @@ def _parameter_hints(fn: Callable[..., Any], target: Any) -> dict[str, Any]:
             raise TypeError(f"cannot read the type hints of {fn!r}: {exc}") from None
 
 
-@dataclass(frozen=True)
-class _Described:
+class _Described(msgspec.Struct, frozen=True):
     """What describes a callable to the model: where its type hints, name and docstring come from."""
 
     hints_of: Any

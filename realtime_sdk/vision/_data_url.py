@@ -9,15 +9,15 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 __all__ = ["DataUrl", "data_url", "decode_payload", "has_scheme", "split_data_url"]
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 
 
-@dataclass(frozen=True, slots=True)
-class DataUrl:
+class DataUrl(msgspec.Struct, frozen=True):
     mime: str
     """The declared media type, lower case (``""`` when the URL declares none)."""
     base64: bool

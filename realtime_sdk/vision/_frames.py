@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
 from typing import Generic, TypeVar
+
+import msgspec
 
 from ..errors import ConfigurationError
 
@@ -32,8 +33,7 @@ DEFAULT_KEEP = 3
 """Frame items kept in the conversation: enough for the model to see motion, few enough to stay cheap."""
 
 
-@dataclass(frozen=True, slots=True)
-class Slot(Generic[F]):
+class Slot(msgspec.Struct, Generic[F], frozen=True):
     """A frame taken to be encoded and sent; hand it back to ``may_send`` and ``sent``."""
 
     frame: F

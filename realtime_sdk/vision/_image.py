@@ -10,9 +10,10 @@ anything is sent.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
+
+import msgspec
 
 from ..errors import ImageError
 from ._data_url import data_url, decode_payload, has_scheme, split_data_url
@@ -35,8 +36,7 @@ SENDABLE_MIME = ("image/png", "image/jpeg")
 """What the Realtime API document lists for ``input_image``; other formats are converted to PNG."""
 
 
-@dataclass(frozen=True, slots=True)
-class EncodedImage:
+class EncodedImage(msgspec.Struct, frozen=True):
     """An image ready to send: encoded bytes, MIME type and size in pixels."""
 
     data: bytes

@@ -8,13 +8,13 @@ one and to count its tokens).  ``None`` means "not an image we know": the caller
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+
+import msgspec
 
 __all__ = ["ImageInfo", "probe"]
 
 
-@dataclass(frozen=True, slots=True)
-class ImageInfo:
+class ImageInfo(msgspec.Struct, frozen=True):
     """What the bytes of an image say about it: MIME type and size in pixels."""
 
     mime: str

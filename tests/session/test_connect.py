@@ -175,6 +175,19 @@ def test_api_key_falls_back_to_environment(monkeypatch: pytest.MonkeyPatch) -> N
         RealtimeSession(base_url="ws://example.com/v1/realtime")
 
 
+def test_endpoint_and_policy_reprs_hide_the_credential_and_the_test_hooks() -> None:
+    from realtime_sdk import ReconnectPolicy
+    from realtime_sdk.session._connect import Endpoint
+
+    endpoint = Endpoint.openai("wss://api.openai.com/v1/realtime", api_key=SECRET, model="m")
+    assert endpoint.has_credential and SECRET not in repr(endpoint) and "model=m" in repr(endpoint)
+    policy = ReconnectPolicy(max_attempts=2, clock=lambda: 0.0)
+    assert repr(policy).startswith("ReconnectPolicy(max_attempts=2, base_delay=0.5")
+    assert "clock" not in repr(policy) and "sleep" not in repr(policy)
+    with pytest.raises(ValueError, match="max_attempts"):
+        ReconnectPolicy(max_attempts=0)
+
+
 async def test_key_never_in_repr_or_logs(
     server: LocalRealtimeServer, caplog: pytest.LogCaptureFixture
 ) -> None:
