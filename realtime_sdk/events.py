@@ -20,7 +20,7 @@ The list of event classes is generated (``realtime_sdk/_generated/protocols.py``
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 import msgspec
 
@@ -101,7 +101,22 @@ AnyTranslationServerEvent: TypeAlias = TranslationServerEvent | UnknownTranslati
 AnyTranslationClientEvent: TypeAlias = TranslationClientEvent | UnknownTranslationClientEvent
 AnyWebhookEvent: TypeAlias = WebhookEvent | UnknownWebhookEvent
 
-_server: msgspec.json.Decoder[ServerEvent] = msgspec.json.Decoder(ServerEvent)
+
+class _Decodes(Protocol):
+    def decode(self, data: bytes | str, /) -> ServerEvent: ...
+
+
+class _BuildOnFirstUse:
+    """Stands for the server-event decoder until the first frame: building it takes ~10 ms (every event
+    type's struct info), which ``import realtime_sdk`` then does not pay; ``decode`` replaces it."""
+
+    def decode(self, data: bytes | str, /) -> ServerEvent:
+        global _server
+        _server = msgspec.json.Decoder(ServerEvent)
+        return _server.decode(data)
+
+
+_server: _Decodes = _BuildOnFirstUse()
 _lazy: dict[object, msgspec.json.Decoder[Any]] = {}
 """The other protocols' decoders, built on first use (a conversation session decodes server events only)."""
 
