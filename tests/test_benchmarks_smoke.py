@@ -70,3 +70,21 @@ def test_the_benchmark_notices_a_missing_byte() -> None:
     e2e._check({"contender": "sdk", "streams": {plan.audio: got}}, plan, failures)
     want = stream.audio_bytes * plays
     assert failures == [f"sdk {plan.audio}: audio_bytes {want - 1} != {want}"]
+
+
+def test_dispatch_by_type_counts_every_event_of_the_streams() -> None:
+    """The diagnostic wraps private methods: if they move, it must fail here, not print an empty table."""
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "dispatch_by_type.py"), "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    # audio:600 is one answer of 600 audio deltas; text:20 is 20 answers of 100 text deltas.
+    assert "| `response.output_audio.delta` | nowait | 600 |" in run.stdout
+    assert "| `response.output_text.delta` | nowait | 2000 |" in run.stdout
+    assert "| `response.done` | coroutine | 1 |" in run.stdout
+    assert "| `response.done` | coroutine | 20 |" in run.stdout
+    assert run.stdout.count("events other than deltas:") == 2
