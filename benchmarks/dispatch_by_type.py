@@ -64,11 +64,10 @@ def instrument(tally: Tally) -> None:
     cls._dispatch_nowait, cls._dispatch = dispatch_nowait, dispatch
 
 
-async def play(port: int, rounds: int, tally: Tally) -> dict[str, int]:
+async def play(port: int, rounds: int, tally: Tally) -> None:
     from realtime_sdk import RealtimeSession
     from realtime_sdk.events import ResponseCreate
 
-    responses: dict[str, int] = {}
     session = RealtimeSession("bench-key", base_url=f"ws://127.0.0.1:{port}/v1/realtime")
     await session.connect()
     try:
@@ -83,13 +82,11 @@ async def play(port: int, rounds: int, tally: Tally) -> dict[str, int]:
                         left -= 1
                         if left == 0:
                             break
-            responses[name] = stream.responses * rounds
             tally.on = False
-            print_table(name, tally, responses[name])
+            print_table(name, tally, stream.responses * rounds)
             tally.cost.clear()
     finally:
         await session.close()
-    return responses
 
 
 def print_table(stream: str, tally: Tally, responses: int) -> None:

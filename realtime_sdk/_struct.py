@@ -19,3 +19,9 @@ class Struct(msgspec.Struct, kw_only=True, gc=False):
     @property
     def type(self) -> Any:
         return self.__struct_config__.tag
+
+
+def repr_without(obj: msgspec.Struct, hidden: frozenset[str]) -> str:
+    """``repr(obj)`` without the fields in ``hidden`` (a credential, test hooks)."""
+    shown = ", ".join(f"{n}={getattr(obj, n)!r}" for n in obj.__struct_fields__ if n not in hidden)
+    return f"{type(obj).__name__}({shown})"

@@ -19,16 +19,18 @@ E2E = ROOT / "benchmarks" / "e2e.py"
 pytestmark = pytest.mark.slow
 
 
-def test_e2e_smoke_runs_every_contender_and_gets_every_byte(tmp_path: Path) -> None:
-    results = tmp_path / "results.json"
+def _run(script: Path, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run a benchmark script from the project root; it must exit 0."""
     run = subprocess.run(
-        [sys.executable, str(E2E), "--smoke", "--json", str(results)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        cwd=ROOT,
+        [sys.executable, str(script), *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return run
+
+
+def test_e2e_smoke_runs_every_contender_and_gets_every_byte(tmp_path: Path) -> None:
+    results = tmp_path / "results.json"
+    run = _run(E2E, "--smoke", "--json", str(results), timeout=240)
     assert "every run received every byte" in run.stdout
     data = json.loads(results.read_text())
     assert data["failures"] == []
@@ -74,14 +76,7 @@ def test_the_benchmark_notices_a_missing_byte() -> None:
 
 def test_dispatch_by_type_counts_every_event_of_the_streams() -> None:
     """The diagnostic wraps private methods: if they move, it must fail here, not print an empty table."""
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "dispatch_by_type.py"), "--rounds", "1"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    run = _run(ROOT / "benchmarks" / "dispatch_by_type.py", "--rounds", "1", timeout=120)
     # audio:600 is one answer of 600 audio deltas; text:20 is 20 answers of 100 text deltas.
     assert "| `response.output_audio.delta` | nowait | 600 |" in run.stdout
     assert "| `response.output_text.delta` | nowait | 2000 |" in run.stdout

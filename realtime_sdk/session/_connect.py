@@ -29,6 +29,7 @@ import aiohttp
 import msgspec
 from yarl import URL
 
+from .._struct import repr_without
 from ..errors import (
     AuthenticationError,
     ConfigurationError,
@@ -95,7 +96,7 @@ class Endpoint(msgspec.Struct, frozen=True):
     kind: Literal["openai", "azure"] = "openai"
 
     def __repr__(self) -> str:
-        return f"Endpoint(url={self.url!r}, has_credential={self.has_credential!r}, kind={self.kind!r})"
+        return repr_without(self, frozenset({"credential"}))
 
     @property
     def sideband(self) -> bool:

@@ -52,6 +52,7 @@ from .._generated import (
     RealtimeResponseStatusDetails,
     ResponseDone,
 )
+from .._struct import repr_without
 from ..conversation import Conversation
 from ..errors import (
     AuthenticationError,
@@ -131,9 +132,7 @@ class ReconnectPolicy(msgspec.Struct, frozen=True, kw_only=True):
     """Unix time, as ``expires_at`` is.  ``sleep``, ``random`` and ``clock`` are for tests: not shown."""
 
     def __repr__(self) -> str:
-        hidden = ("sleep", "random", "clock")
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__struct_fields__ if n not in hidden)
-        return f"ReconnectPolicy({shown})"
+        return repr_without(self, frozenset({"sleep", "random", "clock"}))
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
